@@ -1,0 +1,1 @@
+"""Dashboard applications (ipywidgets App classes shown by the thin Voila notebooks)."""

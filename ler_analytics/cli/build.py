@@ -1,0 +1,11 @@
+"""`ler build`: placeholder until its issue lands (replaced by the owning module's command)."""
+
+from __future__ import annotations
+
+import click
+
+
+@click.command(name="build")
+def command() -> None:
+    """Not implemented yet."""
+    raise click.ClickException("ler build is not implemented yet")

@@ -1,0 +1,11 @@
+"""`ler enrich`: placeholder until its issue lands (replaced by the owning module's command)."""
+
+from __future__ import annotations
+
+import click
+
+
+@click.command(name="enrich")
+def command() -> None:
+    """Not implemented yet."""
+    raise click.ClickException("ler enrich is not implemented yet")

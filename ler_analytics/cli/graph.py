@@ -1,0 +1,11 @@
+"""`ler graph`: placeholder until its issue lands (replaced by the owning module's command)."""
+
+from __future__ import annotations
+
+import click
+
+
+@click.command(name="graph")
+def command() -> None:
+    """Not implemented yet."""
+    raise click.ClickException("ler graph is not implemented yet")

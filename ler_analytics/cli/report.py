@@ -1,0 +1,11 @@
+"""`ler report`: placeholder until its issue lands (replaced by the owning module's command)."""
+
+from __future__ import annotations
+
+import click
+
+
+@click.command(name="report")
+def command() -> None:
+    """Not implemented yet."""
+    raise click.ClickException("ler report is not implemented yet")

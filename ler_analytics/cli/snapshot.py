@@ -1,0 +1,11 @@
+"""`ler snapshot`: placeholder until its issue lands (replaced by the owning module's command)."""
+
+from __future__ import annotations
+
+import click
+
+
+@click.command(name="snapshot")
+def command() -> None:
+    """Not implemented yet."""
+    raise click.ClickException("ler snapshot is not implemented yet")

@@ -1,0 +1,11 @@
+"""`ler sync`: placeholder until its issue lands (replaced by the owning module's command)."""
+
+from __future__ import annotations
+
+import click
+
+
+@click.command(name="sync")
+def command() -> None:
+    """Not implemented yet."""
+    raise click.ClickException("ler sync is not implemented yet")

@@ -1,0 +1,11 @@
+"""`ler twin`: placeholder until its issue lands (replaced by the owning module's command)."""
+
+from __future__ import annotations
+
+import click
+
+
+@click.command(name="twin")
+def command() -> None:
+    """Not implemented yet."""
+    raise click.ClickException("ler twin is not implemented yet")
