@@ -7,12 +7,16 @@
 
 from __future__ import annotations
 
-import ipaddress
 import os
 import socket
+import sys
 from pathlib import Path
 
 import pytest
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import netguard  # noqa: E402
+from netguard import ExternalNetworkBlocked  # noqa: E402,F401
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 TEST_DATA = Path(__file__).resolve().parent / "data"
@@ -22,44 +26,14 @@ DEMO_TEST_SCALE = float(os.environ.get("LER_TEST_SCALE", "0.01"))
 DEMO_TEST_SEED = 7
 
 
-class ExternalNetworkBlocked(RuntimeError):
-    """Raised when a test tries to open a connection that leaves this machine."""
-
-
-def _is_loopback(address: object) -> bool:
-    if isinstance(address, tuple) and address:
-        host = address[0]
-    else:
-        return True  # AF_UNIX paths and the like stay on the machine
-    if host in ("localhost", ""):
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False  # a host name that is not localhost would need DNS: refuse
-
-
 @pytest.fixture(autouse=True)
 def block_external_network(request, monkeypatch):
     """Refuse any socket connection that is not to loopback (the live marker lifts this)."""
     if request.node.get_closest_marker("live"):
         yield
         return
-    real_connect = socket.socket.connect
-    real_connect_ex = socket.socket.connect_ex
-
-    def guarded_connect(self, address):
-        if self.family in (socket.AF_INET, socket.AF_INET6) and not _is_loopback(address):
-            raise ExternalNetworkBlocked(f"test tried to connect to {address!r}: only loopback is allowed")
-        return real_connect(self, address)
-
-    def guarded_connect_ex(self, address):
-        if self.family in (socket.AF_INET, socket.AF_INET6) and not _is_loopback(address):
-            raise ExternalNetworkBlocked(f"test tried to connect to {address!r}: only loopback is allowed")
-        return real_connect_ex(self, address)
-
-    monkeypatch.setattr(socket.socket, "connect", guarded_connect)
-    monkeypatch.setattr(socket.socket, "connect_ex", guarded_connect_ex)
+    monkeypatch.setattr(socket.socket, "connect", netguard.guarded_connect)
+    monkeypatch.setattr(socket.socket, "connect_ex", netguard.guarded_connect_ex)
     yield
 
 
