@@ -163,6 +163,14 @@ def raw_files(snapshot_dir: Path) -> list[Path]:
     return sorted((Path(snapshot_dir) / RAW_DIR).glob("*.jsonl.gz"))
 
 
+def copied_input_files(snapshot_dir: Path) -> list[Path]:
+    """Input files copied byte-for-byte by ``ler build`` for non-snapshot input (``raw/files/**``)."""
+    copied = Path(snapshot_dir) / RAW_DIR / "files"
+    if not copied.is_dir():
+        return []
+    return sorted(p for p in copied.rglob("*") if p.is_file() and not p.name.startswith("."))
+
+
 def iter_raw_lines(snapshot_dir: Path) -> Iterator[tuple[str, int, bytes]]:
     """Yield ``(relative_file, line_number, envelope_bytes)`` for every raw envelope, streaming."""
     base = Path(snapshot_dir)
@@ -187,7 +195,7 @@ def write_manifest(snapshot_dir: Path, manifest: dict[str, Any], *, complete: bo
     out["tool_version"] = __version__
     out["files"] = {
         p.relative_to(base).as_posix(): {"sha256": sha256_file(p), "bytes": p.stat().st_size}
-        for p in raw_files(base)
+        for p in [*raw_files(base), *copied_input_files(base)]
     }
     out["status"] = "complete" if complete else "in_progress"
     atomic_write_json(base / MANIFEST, out)

@@ -84,13 +84,19 @@ def build_tables(source: Path) -> dict[str, pl.DataFrame]:
 
     # --- states (us package facts) + OEWS availability
     states = _csv(source, "us_states/us_states_fips.csv")
-    t["states"] = states.select(
-        pl.col("abbr").alias("state_code"),
-        pl.col("fips").str.zfill(2).alias("state_fips"),
-        pl.col("name").alias("state_name"),
-        pl.col("ap_abbr").alias("state_ap_abbr"),
-        (pl.col("is_territory") == "True").alias("is_territory"),
-    ).filter(pl.col("state_code").is_not_null()).unique("state_code", keep="first", maintain_order=True).sort("state_fips")
+    t["states"] = (
+        states.select(
+            pl.col("abbr").alias("state_code"),
+            pl.col("fips").str.zfill(2).alias("state_fips"),
+            pl.col("name").alias("state_name"),
+            pl.col("ap_abbr").alias("state_ap_abbr"),
+            (pl.col("is_territory") == "True").alias("is_territory"),
+        pl.col("capital").alias("state_capital"),
+        )
+        .filter(pl.col("state_code").is_not_null())
+        .unique("state_code", keep="first", maintain_order=True)
+        .sort("state_fips")
+    )
 
     # --- SOC hierarchy (OEWS) with major groups
     hier = _csv(source, "bls_oews/oews_occupations_soc_hierarchy.csv").select(
@@ -146,7 +152,9 @@ def build_tables(source: Path) -> dict[str, pl.DataFrame]:
         pl.col("svp_range").alias("job_zone_svp_range"),
     )
     t["onet_job_zone_reference"] = jz_ref.sort("job_zone")
-    jz = _csv(source, "onet/job_zones.csv").select(_onet("onetsoc_code"), _soc("onetsoc_code"), _num("job_zone", pl.Int64))
+    jz = _csv(source, "onet/job_zones.csv").select(
+        _onet("onetsoc_code"), _soc("onetsoc_code"), _num("job_zone", pl.Int64)
+    )
     t["onet_job_zones"] = jz.join(jz_ref.select("job_zone", "job_zone_name"), on="job_zone", how="left").sort(
         "onet_soc_code"
     )
@@ -161,6 +169,14 @@ def build_tables(source: Path) -> dict[str, pl.DataFrame]:
     t["onet_alternate_titles"] = alt.select(
         _onet("onetsoc_code"), _soc("onetsoc_code"), pl.col("alternate_title"), pl.col("short_title")
     ).sort("onet_soc_code", "alternate_title")
+    tasks = _csv(source, "onet/task_statements.csv")
+    t["onet_task_statements"] = tasks.select(
+        _onet("onetsoc_code"),
+        _soc("onetsoc_code"),
+        _num("task_id", pl.Int64),
+        pl.col("task"),
+        pl.col("task_type"),
+    ).sort("onet_soc_code", "task_id")
     t["onet_content_model"] = _csv(source, "onet/content_model_reference.csv").select(
         "element_id", "element_name", "description"
     )
@@ -207,9 +223,24 @@ def build_tables(source: Path) -> dict[str, pl.DataFrame]:
             pl.col("footnotes").str.contains("5").alias("wage_top_coded"),
         )
         .select(
-            "state_code", "state_fips", "soc_code", "soc_level", "soc_major_group", "is_aggregate", "tot_emp",
-            "a_mean", "a_median", "a_pct10", "a_pct25", "a_pct75", "a_pct90", "h_median", "jobs_1000",
-            "loc_quotient", "wage_top_coded", "footnotes",
+            "state_code",
+            "state_fips",
+            "soc_code",
+            "soc_level",
+            "soc_major_group",
+            "is_aggregate",
+            "tot_emp",
+            "a_mean",
+            "a_median",
+            "a_pct10",
+            "a_pct25",
+            "a_pct75",
+            "a_pct90",
+            "h_median",
+            "jobs_1000",
+            "loc_quotient",
+            "wage_top_coded",
+            "footnotes",
         )
         .sort("state_code", "soc_code")
     )
@@ -218,10 +249,17 @@ def build_tables(source: Path) -> dict[str, pl.DataFrame]:
     ind = _csv(source, "bls_oews/oews_2025_national_by_industry.csv")
     ind = (
         ind.filter((pl.col("industry_level") == "4") & ~pl.col("naics_prefix").str.starts_with("99"))
-        .select(_soc("soc_code"), pl.col("naics_prefix").alias("naics_code"), pl.col("industry_name"), _num("tot_emp", pl.Int64))
+        .select(
+            _soc("soc_code"),
+            pl.col("naics_prefix").alias("naics_code"),
+            pl.col("industry_name"),
+            _num("tot_emp", pl.Int64),
+        )
         .join(levels, on="soc_code", how="left")
         .filter((pl.col("soc_level") == "detailed") & pl.col("tot_emp").is_not_null())
         .drop("soc_level")
+        .group_by("soc_code", "naics_code", maintain_order=True)  # OEWS splits some industries by ownership
+        .agg(pl.col("industry_name").first(), pl.col("tot_emp").sum())
     )
     ind = ind.with_columns((pl.col("tot_emp") / pl.col("tot_emp").sum().over("soc_code")).alias("share_of_soc_emp"))
     t["oews_soc_industries"] = (

@@ -22,6 +22,8 @@ REPO_ROOT = Path(__file__).resolve().parents[1]
 TEST_DATA = Path(__file__).resolve().parent / "data"
 ARTIFACTS = REPO_ROOT / "test-artifacts"
 
+pytest_plugins = ["ler_analytics.twin.pytest_plugin"]
+
 DEMO_TEST_SCALE = float(os.environ.get("LER_TEST_SCALE", "0.01"))
 DEMO_TEST_SEED = 7
 

@@ -316,6 +316,8 @@ FIELDS: list[Field] = [
             ("is_duplicate", "bool", "",
              "True when a newer envelope for the same CTID exists (the newer one is used in the tables)."),
             ("source_file", "str", "", "Raw file the envelope was read from, relative to the snapshot."),
+            ("is_deleted", "bool", "node_headers.deleted_at",
+             "True when the Registry marked the envelope deleted (its resources are left out of the tables)."),
         ],
     ),
     *_f(

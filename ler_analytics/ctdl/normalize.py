@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Iterable
+from datetime import UTC, datetime
 
 _CTID_RE = re.compile(r"ce-[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}", re.IGNORECASE)
 _CTID_FULL_RE = re.compile(r"^ce-[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
@@ -285,4 +286,124 @@ def first(values: Iterable[object]) -> object | None:
     for value in values:
         if value is not None:
             return value
+    return None
+
+
+# --- numbers, timestamps, durations (added for the table builder) ----------------------------
+
+_NUMBER_RE = re.compile(r"^\s*\$?\s*(-?\d[\d,]*(?:\.\d+)?|-?\.\d+)\s*$")
+
+
+def to_float(value: object) -> float | None:
+    """A number from a CTDL literal: ``12``, ``12.5``, ``"1,200.50"``, ``"$300"``, ``{"@value": "3"}``.
+
+    Booleans, NaN/infinite values and text that is not a plain number give ``None``.
+
+    Examples:
+        >>> to_float("1,200.50")
+        1200.5
+        >>> to_float("three") is None
+        True
+    """
+    if isinstance(value, dict) and "@value" in value:
+        value = value["@value"]
+    if isinstance(value, bool) or value is None:
+        return None
+    if isinstance(value, (int, float)):
+        number = float(value)
+    elif isinstance(value, str):
+        match = _NUMBER_RE.match(value)
+        if not match:
+            return None
+        number = float(match.group(1).replace(",", ""))
+    else:
+        return None
+    if number != number or number in (float("inf"), float("-inf")):  # NaN / inf
+        return None
+    return number
+
+
+def parse_timestamp(value: object) -> datetime | None:
+    """UTC datetime from the Registry's timestamp spellings, else ``None``.
+
+    Accepts ``"2019-02-19 22:12:36 UTC"`` (envelope ``node_headers``), ISO 8601 with ``Z`` or an
+    offset, and plain dates. Naive times are taken as UTC.
+
+    Examples:
+        >>> parse_timestamp("2019-02-19 22:12:36 UTC").isoformat()
+        '2019-02-19T22:12:36+00:00'
+        >>> parse_timestamp("2026-08-21T10:00:00.5Z").isoformat()
+        '2026-08-21T10:00:00.500000+00:00'
+    """
+    if not isinstance(value, str) or not value.strip():
+        return None
+    text = value.strip()
+    if text.endswith(" UTC"):
+        text = text[:-4]
+    if text.endswith(("Z", "z")):
+        text = text[:-1] + "+00:00"
+    try:
+        parsed = datetime.fromisoformat(text)
+    except ValueError:
+        return None
+    if parsed.tzinfo is None:
+        return parsed.replace(tzinfo=UTC)
+    return parsed.astimezone(UTC)
+
+
+_DURATION_RE = re.compile(
+    r"^P(?:(?P<y>\d+(?:[.,]\d+)?)Y)?(?:(?P<mo>\d+(?:[.,]\d+)?)M)?(?:(?P<w>\d+(?:[.,]\d+)?)W)?"
+    r"(?:(?P<d>\d+(?:[.,]\d+)?)D)?(?:T(?:(?P<h>\d+(?:[.,]\d+)?)H)?(?:(?P<mi>\d+(?:[.,]\d+)?)M)?"
+    r"(?:(?P<s>\d+(?:[.,]\d+)?)S)?)?$",
+    re.IGNORECASE,
+)
+DAYS_PER_MONTH = 30.44
+
+
+def duration_months(value: object) -> float | None:
+    """Length of an ISO 8601 duration (``P2Y``, ``P18M``, ``PT40H``) in months, else ``None``.
+
+    1 year = 12 months, 1 month = 30.44 days, 1 week = 7 days; hours, minutes and seconds count
+    as calendar time (``PT24H`` is one day).
+
+    Examples:
+        >>> duration_months("P2Y")
+        24.0
+        >>> round(duration_months("P6W"), 3)
+        1.38
+    """
+    if not isinstance(value, str):
+        return None
+    match = _DURATION_RE.match(value.strip())
+    if not match or value.strip().upper() in ("P", "PT"):
+        return None
+    parts = {k: float(v.replace(",", ".")) for k, v in match.groupdict().items() if v}
+    if not parts:
+        return None
+    days = parts.get("w", 0.0) * 7 + parts.get("d", 0.0)
+    days += (parts.get("h", 0.0) + parts.get("mi", 0.0) / 60 + parts.get("s", 0.0) / 3600) / 24
+    return parts.get("y", 0.0) * 12 + parts.get("mo", 0.0) + days / DAYS_PER_MONTH
+
+
+def concept_name(value: object) -> str | None:
+    """Local name of a concept value: a CURIE/URI string or a CredentialAlignmentObject.
+
+    ``"audLevel:BeginnerLevel"`` and ``{"ceterms:targetNode": "audLevel:BeginnerLevel"}`` both give
+    ``BeginnerLevel``; an alignment object with only a ``targetNodeName`` gives that name.
+
+    Examples:
+        >>> concept_name({"@type": "ceterms:CredentialAlignmentObject", "ceterms:targetNode": "credentialStat:Active"})
+        'Active'
+    """
+    if isinstance(value, str):
+        return local_name(value.strip())
+    if isinstance(value, dict):
+        node = value.get("ceterms:targetNode")
+        if isinstance(node, dict):
+            node = node.get("@id")
+        if isinstance(node, str) and node.strip():
+            return local_name(node.strip())
+        if isinstance(value.get("@id"), str):
+            return local_name(value["@id"])
+        return lang_text(value.get("ceterms:targetNodeName"))
     return None

@@ -41,6 +41,8 @@ NAMESPACES: dict[str, str] = {
 # Classes from outside CTDL that the schema names as super classes; not CTDL families.
 _EXTERNAL_PREFIXES = ("schema:", "dct:", "asn:EducationalFramework")
 _LITERAL_RANGES = ("xsd:", "rdf:langString", "rdfs:Literal", "schema:URL", "schema:Text")
+# Ranges whose string values are concept CURIEs ("audLevel:BeginnerLevel"), not resource references.
+_CONCEPT_RANGES = ("ceterms:CredentialAlignmentObject", "skos:Concept", "ceasn:ProficiencyScale")
 
 _SCHEMA_FILES = ("schema.json", "ctdlasn-schema.json", "qdata-schema.json")
 
@@ -217,10 +219,10 @@ def is_reference_property(curie: str) -> bool:
     """True when a property's range includes a class, i.e. its string values are references.
 
     ``ceterms:ownedBy`` (range: organization classes) is; ``ceterms:subjectWebpage``
-    (``xsd:anyURI``) is not. Unknown properties count as references (their CTID-bearing values
+    (``xsd:anyURI``) and concept-valued ``ceterms:audienceLevelType`` (alignment objects) are not. Unknown properties count as references (their CTID-bearing values
     are still followed; see ``flatten``).
     """
     ranges = vocabulary().ranges.get(curie)
     if ranges is None:
         return True
-    return any(not r.startswith(_LITERAL_RANGES) for r in ranges)
+    return any(not r.startswith(_LITERAL_RANGES) and r not in _CONCEPT_RANGES for r in ranges)

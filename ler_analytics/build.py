@@ -1,0 +1,668 @@
+"""``ler build``: raw Registry JSON (a snapshot, or any folder/file of JSON) -> core tables (Parquet).
+
+Streaming: records are read one at a time (a JSON-lines line, or one JSON file), flattened by
+``ctdl/flatten.py`` and written in batches to per-input part files; a final merge step drops
+records superseded by a newer envelope for the same CTID (newest ``node_headers.updated_at`` wins;
+the older one is kept in ``envelopes`` with ``is_duplicate = true``), checks every table against
+the column dictionary and writes ``tables/<table>.parquet`` through a temporary file and a rename.
+Every record that cannot be read becomes a ``quarantine`` row; the build never stops on data.
+
+Inputs (see ``docs/snapshot-format.md``):
+
+* a snapshot directory (``manifest.json`` + ``raw/``): tables are written into it;
+* any other folder or file of ``.json``/``.jsonld``/``.jsonl``/``.ndjson`` (optionally ``.gz``)
+  holding envelopes, graph documents, single resources, arrays or JSON lines of them: a snapshot
+  is created at ``out`` (default: ``<input>.ler-snapshot`` next to the input) with the input files
+  copied byte-for-byte under ``raw/files/`` and ``source: files:<input path>``.
+"""
+
+from __future__ import annotations
+
+import gzip
+import os
+import shutil
+import time
+from collections import Counter
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from ler_analytics import snapshot as snap
+from ler_analytics.errors import SnapshotError
+from ler_analytics.log import get_logger
+
+log = get_logger("build")
+
+INPUT_SUFFIXES = (".json", ".jsonld", ".jsonl", ".ndjson", ".json.gz", ".jsonld.gz", ".jsonl.gz", ".ndjson.gz")
+LINE_SUFFIXES = (".jsonl", ".ndjson", ".jsonl.gz", ".ndjson.gz")
+COPIED_DIR = "files"  # raw/files/<relative path>: input files copied byte-for-byte
+SNAPSHOT_SUFFIX = ".ler-snapshot"
+WHOLE_FILE_LIMIT = 512 * 1024 * 1024  # larger non-line files are split as JSON arrays, streaming
+BATCH_ROWS = 100_000
+RAW_CHARS = 2000
+_SEQ_STRIDE = 1 << 32
+_WORKER_MIN_BYTES = 8 * 1024 * 1024  # below this, worker start-up costs more than it saves
+
+
+@dataclass(frozen=True)
+class Unit:
+    """One raw input file to read."""
+
+    index: int
+    path: str
+    label: str  # path relative to the snapshot, used in ``source_file`` / quarantine
+    lines: bool  # True: one record per line; False: the file is one JSON value (or JSON lines)
+
+
+# --- reading raw records -----------------------------------------------------------------------
+
+
+def _open_bytes(path: Path):
+    handle = open(path, "rb")  # noqa: SIM115 - returned to the caller, closed there
+    magic = handle.read(2)
+    handle.seek(0)
+    if magic == b"\x1f\x8b":
+        return gzip.GzipFile(fileobj=handle, mode="rb")
+    return handle
+
+
+def iter_records(unit: Unit) -> Iterator[tuple[str, bytes]]:
+    """Yield ``(source label "file:line", record bytes)`` for every record of a raw file."""
+    path = Path(unit.path)
+    if unit.lines:
+        with _open_bytes(path) as handle:
+            for number, line in enumerate(handle, start=1):
+                line = line.strip()
+                if line:
+                    yield f"{unit.label}:{number}", line
+        return
+    size = path.stat().st_size
+    with _open_bytes(path) as handle:
+        head = handle.read(WHOLE_FILE_LIMIT + 1)
+        if len(head) <= WHOLE_FILE_LIMIT:
+            yield f"{unit.label}:1", head
+            return
+    # A very large JSON document: stream its top-level array elements.
+    log.info("streaming %s (%d bytes) as a JSON array", unit.label, size)
+    with _open_bytes(path) as handle:
+        yield from _split_json_array(handle, unit.label)
+
+
+def _split_json_array(handle: Any, label: str) -> Iterator[tuple[str, bytes]]:
+    """Stream the elements of a top-level JSON array without loading the whole file."""
+    buf = bytearray()
+    depth = 0
+    in_string = escape = started = False
+    start = -1
+    count = 0
+    offset = 0
+    while True:
+        chunk = handle.read(1 << 20)
+        if not chunk:
+            break
+        base = len(buf)
+        buf.extend(chunk)
+        i = base
+        n = len(buf)
+        while i < n:
+            c = buf[i]
+            if in_string:
+                if escape:
+                    escape = False
+                elif c == 0x5C:
+                    escape = True
+                elif c == 0x22:
+                    in_string = False
+            elif c == 0x22:
+                in_string = True
+                if depth == 1 and start < 0:
+                    start = i
+            elif c in (0x7B, 0x5B):
+                if not started:
+                    if c != 0x5B:
+                        yield f"{label}:1", bytes(buf) + handle.read()
+                        return
+                    started = True
+                else:
+                    if depth == 1 and start < 0:
+                        start = i
+                depth += 1
+            elif c in (0x7D, 0x5D):
+                depth -= 1
+                if depth == 1 and start >= 0:
+                    count += 1
+                    yield f"{label}:#{count}", bytes(buf[start : i + 1])
+                    start = -1
+                elif depth == 0:
+                    return
+            elif c == 0x2C and depth == 1 and start >= 0:
+                count += 1
+                yield f"{label}:#{count}", bytes(buf[start:i]).strip()
+                start = -1
+            elif depth == 1 and start < 0 and c not in b" \t\r\n,":
+                start = i
+            i += 1
+        keep_from = start if start >= 0 else n
+        del buf[:keep_from]
+        offset += keep_from
+        if start >= 0:
+            start = 0
+
+
+# --- per-input processing (runs in a worker process when there are several inputs) ---------
+
+
+def _raw_text(value: Any) -> str:
+    import orjson
+
+    if value is None:
+        return ""
+    if isinstance(value, (bytes, bytearray)):
+        return bytes(value[: RAW_CHARS * 4]).decode("utf-8", errors="replace")[:RAW_CHARS]
+    try:
+        return orjson.dumps(value).decode()[:RAW_CHARS]
+    except (TypeError, orjson.JSONEncodeError):
+        try:
+            return repr(value)[:RAW_CHARS]
+        except RecursionError:
+            return "<too deeply nested to print>"
+
+
+def _quarantine_row(problem: Any, label: str, raw_bytes: bytes | None) -> dict[str, Any]:
+    return {
+        "envelope_id": problem.envelope_id,
+        "ctid": problem.ctid,
+        "source_file": label,
+        "property": problem.prop,
+        "reason": problem.reason,
+        "raw": _raw_text(problem.raw) if problem.raw is not None else _raw_text(raw_bytes),
+    }
+
+
+def _parse_error(exc: Exception, data: bytes) -> str:
+    message = str(exc)
+    try:
+        data.decode("utf-8")
+    except UnicodeDecodeError as err:
+        return f"not valid UTF-8 text (byte {err.start}: {err.reason}); the record was skipped"
+    if not data.strip():
+        return "empty record"
+    return f"not valid JSON ({message}); the record was skipped"
+
+
+class _PartWriter:
+    """Per-table Parquet part files of one input unit (pyarrow writers opened lazily)."""
+
+    def __init__(self, tmp_dir: Path, unit_index: int) -> None:
+        self.tmp_dir = tmp_dir
+        self.unit_index = unit_index
+        self.writers: dict[str, Any] = {}
+        self.rows: Counter[str] = Counter()
+
+    def write(self, table: str, rows: list[dict[str, Any]]) -> None:
+        if not rows:
+            return
+        import pyarrow as pa
+        import pyarrow.parquet as pq
+
+        from ler_analytics.ctdl.dtypes import arrow_schema
+
+        schema = arrow_schema(table, internal=table != "quarantine")
+        try:
+            batch = pa.Table.from_pylist(rows, schema=schema)
+        except (pa.ArrowException, TypeError, ValueError, OverflowError, UnicodeError):
+            batch = self._salvage(table, rows, schema)
+        writer = self.writers.get(table)
+        if writer is None:
+            path = self.tmp_dir / table / f"part-{self.unit_index:06d}.parquet"
+            path.parent.mkdir(parents=True, exist_ok=True)
+            writer = pq.ParquetWriter(path, schema, compression="zstd", compression_level=1)
+            self.writers[table] = writer
+        writer.write_table(batch)
+        self.rows[table] += len(rows)
+
+    def _salvage(self, table: str, rows: list[dict[str, Any]], schema: Any) -> Any:
+        """Convert row by row; a row Arrow cannot store becomes a quarantine row (never a crash)."""
+        import pyarrow as pa
+
+        good, bad = [], []
+        for row in rows:
+            try:
+                pa.Table.from_pylist([row], schema=schema)
+                good.append(row)
+            except (pa.ArrowException, TypeError, ValueError, OverflowError, UnicodeError) as exc:
+                bad.append(
+                    {
+                        "envelope_id": row.get("envelope_id"),
+                        "ctid": row.get("ctid") or row.get("subject_ctid"),
+                        "source_file": None,
+                        "property": None,
+                        "reason": f"a {table} row could not be stored ({type(exc).__name__}: {str(exc)[:200]}); "
+                        "the row was skipped",
+                        "raw": _raw_text({k: v for k, v in row.items() if k != "_seq"}),
+                    }
+                )
+        if bad and table != "quarantine":
+            self.write("quarantine", bad)
+        return pa.Table.from_pylist(good, schema=schema)
+
+    def close(self) -> None:
+        for writer in self.writers.values():
+            writer.close()
+
+
+def process_unit(unit: Unit, tmp_dir: str) -> dict[str, Any]:
+    """Read, flatten and write one raw input file; return counts (runs in a worker process)."""
+    from ler_analytics.ctdl.flatten import TableRows
+
+    state = _UnitState(TableRows(), [], [], (unit.index + 1) * _SEQ_STRIDE)
+    writer = _PartWriter(Path(tmp_dir), unit.index)
+
+    def flush() -> None:
+        for table, rows in state.out.tables.items():
+            writer.write(table, rows)
+        writer.write("envelopes", state.envelopes)
+        writer.write("quarantine", state.quarantine)
+        state.out.clear()
+        state.envelopes.clear()
+        state.quarantine.clear()
+
+    try:
+        for label, data in iter_records(unit):
+            _handle_record(unit, label, data, state)
+            if state.out.count() + len(state.envelopes) >= BATCH_ROWS:
+                flush()
+    except OSError as exc:  # unreadable or truncated file (e.g. a cut-off .gz): keep what was read
+        state.quarantine.append(
+            {"envelope_id": None, "ctid": None, "source_file": unit.label, "property": None,
+             "reason": f"the file could not be read to the end ({exc}); records after this point are missing",
+             "raw": ""}
+        )
+    flush()
+    writer.close()
+    return {"unit": unit.index, "records": state.records, "documents": state.number, "by_type": dict(state.by_type)}
+
+
+@dataclass
+class _UnitState:
+    out: Any
+    quarantine: list[dict[str, Any]]
+    envelopes: list[dict[str, Any]]
+    seq_base: int
+    number: int = 0
+    records: int = 0
+    by_type: Counter[str] = field(default_factory=Counter)
+
+
+def _handle_record(unit: Unit, label: str, data: bytes, state: _UnitState) -> None:
+    import orjson
+
+    if data[:3] == b"\xef\xbb\xbf":  # UTF-8 byte-order mark (seen in real sample files)
+        data = data[3:]
+    try:
+        value = orjson.loads(data)
+    except orjson.JSONDecodeError as exc:
+        if not unit.lines and data.count(b"\n") >= 1 and _first_line_is_json(data):
+            # A .json file that holds JSON lines: read it line by line.
+            for number, line in enumerate(data.split(b"\n"), start=1):
+                if line.strip():
+                    _handle_record(Unit(unit.index, unit.path, unit.label, True), f"{unit.label}:{number}",
+                                   line.strip(), state)
+            return
+        state.records += 1
+        state.quarantine.append(
+            {"envelope_id": None, "ctid": None, "source_file": label, "property": None,
+             "reason": _parse_error(exc, data), "raw": _raw_text(data)}
+        )
+        return
+    state.records += 1
+    _handle_parsed(label, data, value, state)
+
+
+def read_record(data: bytes, *, label: str = "<record>:1") -> tuple[Any, list[dict[str, Any]], list[dict[str, Any]]]:
+    """Read one raw record exactly as ``ler build`` does, without writing anything.
+
+    Args:
+        data: the bytes of one JSON value (a JSON-lines line or a whole file).
+        label: where it came from, used in ``source_file``.
+
+    Returns:
+        ``(rows, quarantine_rows, envelope_rows)`` where ``rows.tables`` maps each core table to
+        its rows. Never raises on bad data.
+    """
+    from ler_analytics.ctdl.flatten import TableRows
+
+    state = _UnitState(TableRows(), [], [], _SEQ_STRIDE)
+    _handle_record(Unit(0, label, label.rsplit(":", 1)[0], True), label, data, state)
+    return state.out, state.quarantine, state.envelopes
+
+
+def _first_line_is_json(data: bytes) -> bool:
+    import orjson
+
+    first_line = data.lstrip().split(b"\n", 1)[0]
+    try:
+        orjson.loads(first_line)
+    except orjson.JSONDecodeError:
+        return False
+    return True
+
+
+def _handle_parsed(label: str, data: bytes, value: Any, state: _UnitState) -> None:
+    from ler_analytics.ctdl.flatten import flatten_graph
+    from ler_analytics.ctdl.records import Document, documents
+
+    out, quarantine, envelopes = state.out, state.quarantine, state.envelopes
+
+    try:
+        items = list(documents(value))
+    except Exception as exc:  # noqa: BLE001 - the build never stops on data
+        quarantine.append(_quarantine_row(_problem(f"could not read the record ({exc!r})"), label, data))
+        return
+    for item in items:
+        if not isinstance(item, Document):
+            quarantine.append(_quarantine_row(item, label, data))
+            continue
+        state.number += 1
+        src = item.source
+        src.seq = state.seq_base + state.number
+        src.source_file = label
+        main_ctid, main_type = src.ctid, None
+        if not item.is_deleted:
+            mark_tables = {t: len(rows) for t, rows in out.tables.items()}
+            mark_problems = len(out.problems)
+            try:
+                main_ctid, main_type = flatten_graph(item.nodes, src, out)
+            except Exception as exc:  # noqa: BLE001 - a bug or an exotic shape: quarantine, keep going
+                for table, rows in out.tables.items():
+                    del rows[mark_tables[table] :]
+                del out.problems[mark_problems:]
+                out.problems.append(
+                    _problem(f"could not flatten the record ({type(exc).__name__}: {exc}); it was skipped",
+                             ctid=src.ctid, raw=item.raw)
+                )
+            for problem in out.problems[mark_problems:]:
+                problem.envelope_id = problem.envelope_id or src.envelope_id
+                quarantine.append(_quarantine_row(problem, label, data))
+            del out.problems[mark_problems:]
+        ctdl_type = src.ctdl_type or main_type
+        state.by_type[ctdl_type or "unknown"] += 1
+        envelopes.append(
+            {
+                "envelope_id": src.envelope_id,
+                "ctid": main_ctid,
+                "ctdl_type": ctdl_type,
+                "created_at": src.created_at,
+                "updated_at": src.updated_at,
+                "owned_by": src.owned_by,
+                "published_by": src.published_by,
+                "publish_type": src.publish_type,
+                "node_count": len(item.nodes),
+                "is_duplicate": False,
+                "source_file": label,
+                "is_deleted": item.is_deleted,
+                "_seq": src.seq,
+            }
+        )
+
+
+def _problem(reason: str, *, ctid: str | None = None, raw: Any = None) -> Any:
+    from ler_analytics.ctdl.flatten import Problem
+
+    return Problem(reason, ctid=ctid, raw=raw, fatal=True)
+
+
+# --- finding inputs --------------------------------------------------------------------------
+
+
+def _is_input_file(path: Path) -> bool:
+    name = path.name.lower()
+    return name.endswith(INPUT_SUFFIXES) and not name.startswith(".")
+
+
+def _input_files(path: Path) -> list[Path]:
+    if path.is_file():
+        return [path]
+    files = []
+    for root, dirs, names in os.walk(path):
+        dirs[:] = sorted(d for d in dirs if not d.startswith(".") and not d.endswith(SNAPSHOT_SUFFIX))
+        for name in sorted(names):
+            candidate = Path(root) / name
+            if _is_input_file(candidate):
+                files.append(candidate)
+    return files
+
+
+def snapshot_units(snapshot_dir: Path) -> list[Unit]:
+    """Raw inputs of a snapshot: envelope parts (``raw/*.jsonl.gz`` except events) and ``raw/files/**``."""
+    base = Path(snapshot_dir)
+    units: list[Unit] = []
+    for part in snap.raw_files(base):
+        if part.name.startswith("events"):
+            continue  # the events feed is not envelopes
+        units.append(Unit(len(units), str(part), part.relative_to(base).as_posix(), True))
+    copied = base / snap.RAW_DIR / COPIED_DIR
+    if copied.is_dir():
+        for file in _input_files(copied):
+            label = file.relative_to(base).as_posix()
+            units.append(Unit(len(units), str(file), label, file.name.lower().endswith(LINE_SUFFIXES)))
+    return units
+
+
+def default_out(path: Path) -> Path:
+    """Where ``ler build`` puts the snapshot for a non-snapshot input: ``<input>.ler-snapshot``."""
+    path = Path(path).resolve()
+    return path.with_name(path.name + SNAPSHOT_SUFFIX)
+
+
+def create_snapshot_from_files(path: Path, out: Path) -> Path:
+    """Copy input files byte-for-byte into ``out/raw/files/`` and write an in-progress manifest."""
+    path = Path(path).resolve()
+    out = Path(out).resolve()
+    files = _input_files(path)
+    if not files:
+        raise SnapshotError(
+            f"{path} holds no Registry JSON: expected .json, .jsonld, .jsonl or .ndjson files (optionally .gz), "
+            "or a snapshot folder with manifest.json"
+        )
+    if out.exists():
+        manifest_path = out / snap.MANIFEST
+        if manifest_path.exists():
+            manifest = snap.read_manifest(out)
+            if manifest.get("source") != f"files:{path}":
+                raise SnapshotError(
+                    f"{out} is a snapshot of {manifest.get('source')!r}, not of {path}; choose another --out"
+                )
+        elif any(out.iterdir()):
+            raise SnapshotError(f"{out} exists and is not a snapshot; choose another --out or remove it")
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise SnapshotError(f"cannot create the snapshot folder {out} ({exc}); pass --out DIR") from None
+    copied = out / snap.RAW_DIR / COPIED_DIR
+    if copied.exists():
+        shutil.rmtree(copied)
+    for file in files:
+        rel = file.relative_to(path) if path.is_dir() else Path(file.name)
+        target = copied / rel
+        target.parent.mkdir(parents=True, exist_ok=True)
+        tmp = target.with_name(f".{target.name}.tmp")
+        shutil.copyfile(file, tmp)
+        tmp.replace(target)
+    snap.write_manifest(
+        out,
+        {
+            "source": f"files:{path}",
+            "synthetic": False,
+            "query": {"input": str(path), "files": len(files)},
+            "counts": {},
+        },
+        complete=False,
+    )
+    return out
+
+
+# --- the build -------------------------------------------------------------------------------
+
+
+def build(
+    path: str | os.PathLike[str],
+    *,
+    out: str | os.PathLike[str] | None = None,
+    progress: bool = False,
+    workers: int | None = None,
+) -> dict[str, int]:
+    """Build the core tables of a snapshot (or of a folder/file of Registry JSON).
+
+    Args:
+        path: a snapshot directory, or any folder or file of Registry JSON (envelopes, graph
+            documents, single resources, arrays or JSON lines of them; ``.gz`` allowed).
+        out: for a non-snapshot input, where to create the snapshot (default
+            ``<input>.ler-snapshot`` next to the input). Ignored for snapshot input.
+        progress: show a progress bar on stderr.
+        workers: processes to use (default: up to 2, and 1 for small inputs).
+
+    Returns:
+        Row counts per table (``quarantine`` included).
+
+    Raises:
+        SnapshotError: when ``path`` does not exist or holds no Registry JSON, or the output
+            folder cannot be written.
+    """
+    started = time.perf_counter()
+    source = Path(path)
+    if not source.exists():
+        raise SnapshotError(f"{source} does not exist: give a snapshot folder or a folder/file of Registry JSON")
+    if (source / snap.MANIFEST).exists():
+        base = source
+        manifest = snap.read_manifest(base)
+    else:
+        base = create_snapshot_from_files(source, Path(out) if out else default_out(source))
+        manifest = snap.read_manifest(base)
+    units = snapshot_units(base)
+    if not units:
+        raise SnapshotError(f"snapshot {base} has no raw input under raw/ (nothing to build)")
+    tables_dir = base / snap.TABLES_DIR
+    tmp_dir = tables_dir / f".build-{os.getpid()}"
+    if tmp_dir.exists():
+        shutil.rmtree(tmp_dir)
+    tmp_dir.mkdir(parents=True)
+    try:
+        results = _run_units(units, tmp_dir, progress=progress, workers=workers)
+        counts, extra = merge_tables(tmp_dir, tables_dir)
+    finally:
+        shutil.rmtree(tmp_dir, ignore_errors=True)
+    by_type: Counter[str] = Counter()
+    for result in results:
+        by_type.update(result["by_type"])
+    manifest = snap.read_manifest(base)
+    manifest["tables"] = {
+        "built_at": snap.utc_now_iso(),
+        "row_counts": counts,
+        "quarantine_count": counts.get("quarantine", 0),
+        "duplicate_envelopes": extra["duplicates"],
+        "records_read": sum(r["records"] for r in results),
+        "build_seconds": round(time.perf_counter() - started, 2),
+    }
+    if manifest.get("status") != "complete" and str(manifest.get("source", "")).startswith("files:"):
+        manifest["counts"] = {"envelopes": counts.get("envelopes", 0), "by_type": dict(by_type.most_common())}
+        snap.write_manifest(base, manifest, complete=True)
+    else:
+        snap.atomic_write_json(base / snap.MANIFEST, manifest)
+    log.info("built %s: %s", base, counts)
+    return counts
+
+
+def _run_units(units: list[Unit], tmp_dir: Path, *, progress: bool, workers: int | None) -> list[dict[str, Any]]:
+    total_bytes = sum(Path(u.path).stat().st_size for u in units)
+    if workers is None:
+        workers = 2 if len(units) > 1 and total_bytes >= _WORKER_MIN_BYTES else 1
+    workers = max(1, min(workers, len(units), os.cpu_count() or 1))
+    bar = None
+    if progress:
+        from tqdm import tqdm
+
+        bar = tqdm(total=len(units), unit="file", desc="ler build", leave=False)
+    results = []
+    try:
+        if workers == 1:
+            for unit in units:
+                results.append(process_unit(unit, str(tmp_dir)))
+                if bar is not None:
+                    bar.update(1)
+        else:
+            import multiprocessing as mp
+            from concurrent.futures import ProcessPoolExecutor, as_completed
+
+            with ProcessPoolExecutor(max_workers=workers, mp_context=mp.get_context("spawn")) as pool:
+                futures = [pool.submit(process_unit, unit, str(tmp_dir)) for unit in units]
+                for future in as_completed(futures):
+                    results.append(future.result())
+                    if bar is not None:
+                        bar.update(1)
+    finally:
+        if bar is not None:
+            bar.close()
+    return results
+
+
+def merge_tables(tmp_dir: Path, tables_dir: Path) -> tuple[dict[str, int], dict[str, int]]:
+    """Combine part files into final tables: drop superseded envelopes, dedupe, write atomically."""
+    import polars as pl
+
+    from ler_analytics.ctdl.fields import CORE_TABLES
+    from ler_analytics.ctdl.dtypes import polars_schema
+
+    def scan(table: str) -> pl.LazyFrame:
+        parts = sorted((tmp_dir / table).glob("*.parquet"))
+        schema = polars_schema(table, internal=table != "quarantine")
+        if not parts:
+            return pl.LazyFrame(schema=schema)
+        return pl.scan_parquet(parts).cast(schema)  # type: ignore[arg-type]
+
+    envelopes = scan("envelopes").collect()
+    ranked = envelopes.filter(pl.col("ctid").is_not_null()).sort(
+        ["ctid", "updated_at", "_seq"], nulls_last=False
+    )
+    winners = ranked.group_by("ctid", maintain_order=True).agg(pl.col("_seq").last())["_seq"]
+    losers = ranked.filter(~pl.col("_seq").is_in(winners.implode()))["_seq"]
+    deleted = envelopes.filter(pl.col("is_deleted"))["_seq"]
+    dropped = pl.concat([losers, deleted]).unique()
+    counts: dict[str, int] = {}
+    tables_dir.mkdir(parents=True, exist_ok=True)
+
+    outcomes = scan("outcomes").filter(~pl.col("_seq").is_in(dropped.implode())).collect()
+    about = outcomes["about_ctid"].drop_nulls().unique()
+
+    for table in CORE_TABLES:
+        if table == "envelopes":
+            frame = envelopes.with_columns(is_duplicate=pl.col("_seq").is_in(losers.implode())).sort("_seq")
+        elif table == "quarantine":
+            frame = scan(table).collect()
+        else:
+            frame = outcomes if table == "outcomes" else scan(table).filter(
+                ~pl.col("_seq").is_in(dropped.implode())
+            ).collect()
+            if table != "outcomes" and "ctid" in frame.columns and table != "resource_properties":
+                with_ctid = frame.filter(pl.col("ctid").is_not_null())
+                frame = pl.concat(
+                    [with_ctid.sort("_seq").unique("ctid", keep="last", maintain_order=True),
+                     frame.filter(pl.col("ctid").is_null())]
+                ).sort("_seq")
+            if table == "credentials":
+                frame = frame.with_columns(
+                    has_outcome_data=pl.col("has_outcome_data") | pl.col("ctid").is_in(about.implode())
+                )
+        if "_seq" in frame.columns:
+            frame = frame.drop("_seq")
+        frame = frame.select(list(polars_schema(table)))
+        _write_parquet(frame, tables_dir / f"{table}.parquet")
+        counts[table] = frame.height
+    return counts, {"duplicates": losers.len()}
+
+
+def _write_parquet(frame: Any, path: Path) -> None:
+    tmp = path.with_name(f".{path.name}.tmp")
+    frame.write_parquet(tmp, compression="zstd", compression_level=6, statistics=True)
+    tmp.replace(path)

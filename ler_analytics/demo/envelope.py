@@ -1,0 +1,130 @@
+"""Wrap a rendered record in the Credential Registry's envelope format (``registry-api.md`` §2.2-2.3).
+
+Fields follow ``API::Entities::Envelope`` of the Registry (envelope_community, envelope_id,
+envelope_ceterms_ctid, envelope_ctdl_type, envelope_type, envelope_version, decoded_resource,
+resource_format, resource_encoding, publisher_id, secondary_publisher_id, resource_publish_type,
+node_headers, owned_by, published_by, changed, updated_at, last_verified_on). Old-style envelopes
+carry the signed JWT in ``resource`` instead of ``decoded_resource``; a few are broken on purpose.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import random
+from datetime import datetime, timedelta
+
+import orjson
+
+from ler_analytics.demo.plan import Plan, derived_uuid
+from ler_analytics.demo.records import Rendered
+
+COMMUNITY = "ce_registry"
+_JWT_HEADER = base64.urlsafe_b64encode(b'{"alg":"RS256"}').rstrip(b"=").decode()
+
+
+def registry_time(t: datetime) -> str:
+    """Node-header timestamp as the Registry writes it: ``2019-02-19 22:12:36 UTC``."""
+    return t.strftime("%Y-%m-%d %H:%M:%S UTC")
+
+
+def api_time(t: datetime) -> str:
+    """Envelope ``updated_at`` as the Registry API renders it: ``2019-02-19T22:12:36.000Z``."""
+    return t.strftime("%Y-%m-%dT%H:%M:%S.000Z")
+
+
+def graph_document(rendered: Rendered) -> dict:
+    """The ``decoded_resource``: ``@context``, ``@id`` (…/graph/ce-…), ``@graph`` (top-level node first)."""
+    return {
+        "@context": rendered.context,
+        "@id": f"https://credentialengineregistry.org/graph/{rendered.ctid}",
+        "@graph": rendered.graph,
+    }
+
+
+def _b64(data: bytes) -> str:
+    return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
+
+
+def make_envelope(
+    plan: Plan,
+    rendered: Rendered,
+    *,
+    created: datetime,
+    updated: datetime,
+    revisions: int,
+    rng: random.Random,
+    variant: str = "",
+    envelope_key: object = "",
+) -> dict:
+    """Build one envelope.
+
+    Args:
+        plan: the twin's plan (for the seed).
+        rendered: the record.
+        created: first publication time.
+        updated: last update time (``>= created``).
+        revisions: number of update events after the create event.
+        rng: the record's random stream (for cosmetic fields).
+        variant: "" (normal), "secondary" (a third-party copy), "legacy_jwt" (JWT ``resource`` only),
+            "broken_jwt" (JWT payload that is not JSON), "broken_graph" (no ``@graph``).
+        envelope_key: distinguishes the envelope ids of several envelopes of one record.
+    """
+    doc = graph_document(rendered)
+    envelope_id = str(derived_uuid(plan.seed, "envelope", rendered.ctid, variant, envelope_key))
+    if variant == "broken_graph":
+        doc = {"@context": doc["@context"], "@id": doc["@id"]}
+    body = orjson.dumps(doc)
+    digest = base64.b64encode(hashlib.sha256(body).digest()).decode()
+    history = []
+    times = [created]
+    span = (updated - created).total_seconds()
+    for k in range(revisions):
+        times.append(created + timedelta(seconds=span * (k + 1) / revisions))
+    base_rev = int.from_bytes(bytes.fromhex(envelope_id[:6]), "big")
+    for k, t in enumerate(times):
+        head = k == len(times) - 1
+        history.append({
+            "head": head,
+            "event": "create" if k == 0 else "update",
+            "created_at": registry_time(t),
+            "actor": None,
+            "url": f"/ce-registry/envelopes/{envelope_id}"
+            + ("" if head else f"/revisions/{base_rev + k * 7}"),
+        })
+    env: dict = {
+        "envelope_community": COMMUNITY,
+        "envelope_id": envelope_id,
+        "envelope_ceterms_ctid": rendered.ctid,
+        "envelope_ctdl_type": rendered.ctdl_type,
+        "envelope_type": "resource_data",
+        "envelope_version": "1.0.0",
+        "decoded_resource": doc,
+        "resource_format": "json",
+        "resource_encoding": "jwt",
+        "publisher_id": None,
+        "secondary_publisher_id": None,
+        "resource_publish_type": "secondary" if variant == "secondary" else "primary",
+        "node_headers": {
+            "resource_digest": digest,
+            "revision_history": history,
+            "created_at": registry_time(created),
+            "updated_at": registry_time(updated),
+            "deleted_at": None,
+        },
+        "owned_by": rendered.owner_ctid,
+        "published_by": rendered.publisher_ctid,
+        "changed": False,
+        "updated_at": api_time(updated),
+        "last_verified_on": (updated + timedelta(days=rng.randrange(1, 200))).strftime("%Y-%m-%d")
+        if rng.random() < 0.2 else None,
+    }
+    if variant in ("legacy_jwt", "broken_jwt"):
+        payload = body if variant == "legacy_jwt" else body[: max(20, len(body) // 2)]
+        signature = _b64(hashlib.sha256(payload + b"demo-signature").digest())
+        del env["decoded_resource"]
+        # Old envelopes: the signed resource only, sometimes without envelope_ctdl_type.
+        env["resource"] = f"{_JWT_HEADER}.{_b64(payload)}.{signature}"
+        if rng.random() < 0.5:
+            del env["envelope_ctdl_type"]
+    return env

@@ -1,0 +1,150 @@
+"""Stream the Registry twin: the initial envelopes, and the events history that follows them."""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Literal
+
+from ler_analytics.demo.envelope import make_envelope
+from ler_analytics.demo.plan import T_SNAPSHOT, Plan, build_plan, decode
+from ler_analytics.demo.records import Rendered, Renderer, record_rng
+
+UPDATED_SHARE = 0.6  # share of initial records updated at least once after their creation
+
+
+@dataclass(frozen=True)
+class Change:
+    """One event of the twin's history: a create, update or delete of the record ``ctid``.
+
+    ``envelope`` is the new envelope for creates and updates, ``None`` for deletes; ``at`` is the
+    event time (UTC), always after the initial state.
+    """
+
+    event: Literal["create", "update", "delete"]
+    ctid: str
+    envelope: dict | None
+    at: datetime
+
+
+ChangeBatch = list[Change]
+
+
+def _times(plan: Plan, pos: int, rng: random.Random) -> tuple[datetime, datetime, int]:
+    created = plan.created_at(pos)
+    if rng.random() > UPDATED_SHARE:
+        return created, created, 0
+    revisions = 1 + min(20, int(rng.expovariate(0.4)))
+    updated = created + (T_SNAPSHOT - created) * (rng.random() ** 1.5)
+    return created, updated, revisions
+
+
+def _secondary(plan: Plan, rendered: Rendered, rng: random.Random) -> Rendered:
+    """A third party's copy of a record: same CTID, fewer properties, another publisher."""
+    top = dict(rendered.graph[0])
+    for prop in ("ceterms:estimatedCost", "ceterms:estimatedDuration", "ceterms:keyword", "ceterms:availableAt",
+                 "ceterms:requires", "ceterms:isPreparationFor", "ceterms:advancedStandingFrom"):
+        if prop in top and rng.random() < 0.6:
+            del top[prop]
+    publisher = plan.orgs[rng.randrange(len(plan.orgs))].ctid
+    return Rendered(ctid=rendered.ctid, ctdl_type=rendered.ctdl_type, owner_ctid=rendered.owner_ctid,
+                    publisher_ctid=publisher, graph=[top], context=rendered.context, style=rendered.style)
+
+
+def iter_envelopes(scale: float, seed: int) -> Iterator[dict]:
+    """Yield the twin's initial envelopes, oldest ``created_at`` first (newest last).
+
+    Deterministic for ``(scale, seed)``: the same arguments give the same envelopes, byte for byte
+    once serialised. ``scale=1.0`` is the live Registry's size (about 396,000 envelopes). Memory is
+    bounded by the plan (compact facts per record); envelopes are rendered one at a time.
+
+    Args:
+        scale: size relative to the live Registry (e.g. 0.05 for the demo).
+        seed: random seed.
+    """
+    plan = build_plan(float(scale), int(seed))
+    renderer = Renderer(plan)
+    for pos, code in enumerate(plan.order):
+        kind, idx = decode(code)
+        rng = record_rng(plan.seed, kind, idx, "envelope")
+        rendered = renderer.render(kind, idx)
+        created, updated, revisions = _times(plan, pos, rng)
+        special = plan.special.get(code, "")
+        variant = special if special in ("legacy_jwt", "broken_jwt", "broken_graph") else ""
+        yield make_envelope(plan, rendered, created=created, updated=updated, revisions=revisions, rng=rng,
+                            variant=variant)
+        if special == "duplicate":
+            copy = _secondary(plan, rendered, rng)
+            yield make_envelope(plan, copy, created=created + timedelta(seconds=1),
+                                updated=created + timedelta(seconds=1), revisions=0, rng=rng, variant="secondary")
+
+
+def iter_change_batches(
+    scale: float, seed: int, *, batches: int = 5, change_rate: float = 0.01
+) -> Iterator[ChangeBatch]:
+    """Yield the twin's events history after the initial state, one batch (one day) at a time.
+
+    Each batch holds about ``change_rate`` x (initial envelopes) events in time order: about 30 %
+    creates (records held back from the initial state), 55 % updates (a new revision of a live
+    record) and 15 % deletes. Updates and deletes only target records alive at that moment; a
+    deleted record is never touched again. Deterministic for ``(scale, seed, batches, change_rate)``.
+
+    Args:
+        scale: size of the twin, as for :func:`iter_envelopes`.
+        seed: random seed, as for :func:`iter_envelopes`.
+        batches: number of batches (days).
+        change_rate: events per batch as a share of the initial envelopes.
+    """
+    plan = build_plan(float(scale), int(seed))
+    renderer = Renderer(plan)
+    rng = random.Random(f"changes|{seed}|{scale}|{batches}|{change_rate}")
+    alive: list[int] = [c for c in plan.order if plan.special.get(c, "") not in ("broken_jwt", "broken_graph",
+                                                                                 "legacy_jwt")]
+    position = {c: p for p, c in enumerate(plan.order)} if alive else {}
+    versions: dict[int, int] = {}
+    created_later: dict[int, datetime] = {}
+    reserve = list(plan.reserve)
+    per_batch = max(3, round(len(plan.order) * change_rate))
+    for b in range(batches):
+        start = T_SNAPSHOT + timedelta(days=b + 1)
+        n_create = min(len(reserve), round(per_batch * 0.30))
+        n_delete = round(per_batch * 0.15)
+        n_update = per_batch - n_create - n_delete
+        kinds = ["create"] * n_create + ["delete"] * n_delete + ["update"] * n_update
+        rng.shuffle(kinds)
+        step = timedelta(hours=8) / max(1, len(kinds))
+        batch: ChangeBatch = []
+        for k, event in enumerate(kinds):
+            at = start + step * k + timedelta(seconds=rng.randrange(0, max(1, int(step.total_seconds()))))
+            at = max(at, batch[-1].at + timedelta(seconds=1)) if batch else at
+            if event == "create":
+                code = reserve.pop(rng.randrange(len(reserve)))
+                kind, idx = decode(code)
+                rendered = renderer.render(kind, idx)
+                env = make_envelope(plan, rendered, created=at, updated=at, revisions=0,
+                                    rng=record_rng(plan.seed, kind, idx, "envelope"))
+                alive.append(code)
+                created_later[code] = at
+                batch.append(Change("create", rendered.ctid, env, at))
+                continue
+            if not alive:
+                continue
+            slot = rng.randrange(len(alive))
+            code = alive[slot]
+            kind, idx = decode(code)
+            ctid = renderer.ctid(kind, idx)
+            if event == "delete":
+                alive[slot] = alive[-1]
+                alive.pop()
+                batch.append(Change("delete", ctid, None, at))
+                continue
+            version = versions.get(code, 0) + 1
+            versions[code] = version
+            rendered = renderer.render(kind, idx, version)
+            created = created_later.get(code) or plan.created_at(position[code])
+            env = make_envelope(plan, rendered, created=created, updated=at, revisions=version,
+                                rng=record_rng(plan.seed, kind, idx, f"envelope-{version}"))
+            batch.append(Change("update", ctid, env, at))
+        yield batch

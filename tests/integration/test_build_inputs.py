@@ -1,0 +1,188 @@
+"""`ler build` on snapshot folders and on every kind of file input; duplicates; workers; the CLI."""
+
+import copy
+import gzip
+import json
+from pathlib import Path
+
+import orjson
+import polars as pl
+import pytest
+from click.testing import CliRunner
+
+import ler_analytics as la
+from ler_analytics import snapshot as snapshot_mod
+from ler_analytics.build import build, default_out
+from ler_analytics.cli import main
+from ler_analytics.errors import SnapshotError
+
+DATA = Path(__file__).resolve().parents[1] / "data" / "ctdl"
+ENVELOPES = DATA / "CredentialEngine__Registry_Assistant/src/SamplePublishing/RA.SamplesForDocumentation/EnvelopeSamples"
+CERT = "ce-14525aea-57c5-4f5a-8f1c-bdc95c7f8b9b"
+
+
+def real_envelope(name: str) -> dict:
+    return orjson.loads((ENVELOPES / name).read_bytes().removeprefix(b"\xef\xbb\xbf"))
+
+
+def republished(envelope: dict, n: int, *, updated_at: str, name: str | None = None) -> dict:
+    """A copy of a real envelope as if published again (new envelope id, same CTID)."""
+    env = copy.deepcopy(envelope)
+    env["envelope_id"] = f"00000000-0000-4000-8000-{n:012d}"
+    env["node_headers"]["updated_at"] = updated_at
+    if name:
+        env["decoded_resource"]["@graph"][0]["ceterms:name"] = {"en": name}
+    return env
+
+
+def make_snapshot(path: Path, envelopes: list, *, per_part: int = 2) -> Path:
+    with snapshot_mod.RawWriter(path, records_per_part=per_part) as writer:
+        for env in envelopes:
+            writer.write(env if isinstance(env, bytes) else orjson.dumps(env))
+    snapshot_mod.write_manifest(path, {"source": "registry:https://example.test", "synthetic": False,
+                                       "counts": {"envelopes": len(envelopes)}})
+    return path
+
+
+def test_snapshot_folder_newest_duplicate_wins_and_is_recorded(tmp_path):
+    cred = real_envelope("CredentialEnvelope.json")
+    old = republished(cred, 1, updated_at="2018-01-01 00:00:00 UTC", name="Old name")
+    new = republished(cred, 2, updated_at="2024-05-01 10:00:00 UTC", name="New name")
+    older_again = republished(cred, 3, updated_at="2020-01-01 00:00:00 UTC", name="Middle name")
+    snap_dir = make_snapshot(tmp_path / "snap", [old, new, real_envelope("OrganizationEnvelope.json"), older_again])
+    counts = build(snap_dir)
+    snap = la.open_snapshot(snap_dir)
+    creds = snap.credentials
+    assert creds.height == 1 and counts["credentials"] == 1
+    assert creds.row(0, named=True)["name"] == "New name"
+    assert creds.row(0, named=True)["envelope_id"] == "00000000-0000-4000-8000-000000000002"
+    env = snap.envelopes.filter(pl.col("ctid") == CERT).sort("envelope_id")
+    assert env["is_duplicate"].to_list() == [True, False, True]
+    assert env["source_file"].to_list() == [
+        "raw/envelopes-00001.jsonl.gz:1", "raw/envelopes-00001.jsonl.gz:2", "raw/envelopes-00002.jsonl.gz:2"]
+    # rows of superseded envelopes are gone from every table, not just credentials
+    conn = snap.connections.filter(pl.col("subject_ctid") == CERT)
+    assert conn.filter(pl.col("relation") == "ownedBy").height == 1
+    assert snap.manifest["tables"]["duplicate_envelopes"] == 2
+    assert snap.manifest["source"] == "registry:https://example.test"  # the snapshot's own manifest is kept
+
+
+def test_deleted_envelope_removes_the_resource(tmp_path):
+    cred = real_envelope("CredentialEnvelope.json")
+    gone = republished(cred, 9, updated_at="2025-01-01 00:00:00 UTC")
+    gone["node_headers"]["deleted_at"] = "2025-01-01 00:00:00 UTC"
+    snap_dir = make_snapshot(tmp_path / "snap", [cred, gone])
+    build(snap_dir)
+    snap = la.open_snapshot(snap_dir)
+    assert snap.credentials.height == 0
+    assert snap.envelopes.filter(pl.col("is_deleted")).height == 1
+
+
+def test_jwt_only_envelopes_and_bad_lines_in_a_snapshot(tmp_path):
+    cred = real_envelope("CredentialEnvelope.json")
+    del cred["decoded_resource"]  # the 2019 API shape: only the signed JWT
+    lines = [orjson.dumps(cred), b'{"envelope_id": "broken", ', b"\xff\xfe not utf-8", b"[1, 2]"]
+    snap_dir = make_snapshot(tmp_path / "snap", lines, per_part=10)
+    counts = build(snap_dir)
+    snap = la.open_snapshot(snap_dir)
+    assert snap.credentials["name"].to_list() == ["21st Century Skills for Workplace Success"]
+    q = snap.quarantine.sort("source_file")
+    assert counts["quarantine"] == q.height == 4  # bad JSON, bad UTF-8, and two non-records in the array
+    reasons = dict(zip(q["source_file"], q["reason"], strict=False))
+    assert reasons["raw/envelopes-00001.jsonl.gz:2"].startswith("not valid JSON")
+    assert reasons["raw/envelopes-00001.jsonl.gz:3"].startswith("not valid UTF-8")
+    assert "JSON int is not an envelope" in reasons["raw/envelopes-00001.jsonl.gz:4"]
+
+
+def test_events_feed_in_raw_is_not_read_as_envelopes(tmp_path):
+    snap_dir = make_snapshot(tmp_path / "snap", [real_envelope("OrganizationEnvelope.json")])
+    with gzip.open(snap_dir / "raw" / "events.jsonl.gz", "wb") as handle:
+        handle.write(b'{"event": "update", "ctid": "ce-x"}\n')
+    counts = build(snap_dir)
+    assert counts["quarantine"] == 0 and counts["envelopes"] == 1
+
+
+def test_file_inputs_json_lines_gzip_arrays_and_graphs(tmp_path):
+    src = tmp_path / "input"
+    (src / "nested").mkdir(parents=True)
+    cred = real_envelope("CredentialEnvelope.json")
+    org = real_envelope("OrganizationEnvelope.json")
+    asmt = real_envelope("AssessmentEnvelope.json")
+    (src / "envelopes.jsonl").write_bytes(orjson.dumps(cred) + b"\n\n" + orjson.dumps(org) + b"\n")
+    with gzip.open(src / "nested" / "more.jsonl.gz", "wb") as handle:
+        handle.write(orjson.dumps(asmt) + b"\n")
+    (src / "graph.jsonld").write_bytes(orjson.dumps(real_envelope("LearningOpportunityEnvelope.json")["decoded_resource"]))
+    (src / "array.json").write_bytes(orjson.dumps([real_envelope("CostManifest.json")]))
+    (src / "lines-in-a.json").write_bytes(orjson.dumps(org) + b"\n" + orjson.dumps(asmt) + b"\n")
+    (src / "notes.txt").write_text("not an input")
+    counts = build(src, workers=1)
+    out = default_out(src)
+    assert out == tmp_path / "input.ler-snapshot"
+    snap = la.open_snapshot(out)
+    assert counts["credentials"] == 1 and counts["assessments"] == 1 and counts["learning_opportunities"] == 1
+    assert counts["other_resources"] == 1  # the cost manifest
+    assert counts["quarantine"] == 0
+    assert snap.envelopes.height == 7
+    assert snap.envelopes.filter(pl.col("is_duplicate")).height == 2  # org and assessment were given twice
+    assert sorted(snap.manifest["files"]) == [
+        "raw/files/array.json", "raw/files/envelopes.jsonl", "raw/files/graph.jsonld", "raw/files/lines-in-a.json",
+        "raw/files/nested/more.jsonl.gz"]
+    sources = set(snap.envelopes["source_file"])
+    assert {"raw/files/envelopes.jsonl:1", "raw/files/envelopes.jsonl:3", "raw/files/nested/more.jsonl.gz:1",
+            "raw/files/lines-in-a.json:2"} <= sources
+
+
+def test_two_workers_give_the_same_tables_as_one(tmp_path):
+    envelopes = []
+    cred = real_envelope("CredentialEnvelope.json")
+    for i in range(12):
+        env = republished(cred, i, updated_at=f"2020-01-{i + 1:02d} 00:00:00 UTC")
+        ctid = f"ce-00000000-0000-4000-8000-{i:012d}"
+        env["envelope_ceterms_ctid"] = ctid
+        env["decoded_resource"]["@graph"][0]["ceterms:ctid"] = ctid
+        envelopes.append(env)
+    envelopes.append(republished(envelopes[0], 99, updated_at="2021-01-01 00:00:00 UTC", name="newest"))
+    one = make_snapshot(tmp_path / "one", envelopes, per_part=3)
+    two = make_snapshot(tmp_path / "two", envelopes, per_part=3)
+    assert build(one, workers=1) == build(two, workers=2)
+    for table in ("credentials", "connections", "resource_properties", "envelopes", "organizations"):
+        a = la.open_snapshot(one).table(table)
+        b = la.open_snapshot(two).table(table)
+        assert a.equals(b), table
+    creds = la.open_snapshot(two).credentials
+    assert creds.height == 12
+    assert creds.filter(pl.col("ctid") == "ce-00000000-0000-4000-8000-000000000000")["name"].item() == "newest"
+
+
+def test_errors_for_missing_or_empty_input(tmp_path):
+    with pytest.raises(SnapshotError, match="does not exist"):
+        build(tmp_path / "nope")
+    (tmp_path / "empty").mkdir()
+    with pytest.raises(SnapshotError, match="holds no Registry JSON"):
+        build(tmp_path / "empty")
+    (tmp_path / "taken").mkdir()
+    (tmp_path / "taken" / "x.txt").write_text("something")
+    (tmp_path / "in").mkdir()
+    (tmp_path / "in" / "a.json").write_bytes(orjson.dumps(real_envelope("CostManifest.json")))
+    with pytest.raises(SnapshotError, match="not a snapshot"):
+        build(tmp_path / "in", out=tmp_path / "taken")
+
+
+def test_cli_build_prints_counts_and_exit_codes(tmp_path):
+    src = tmp_path / "in"
+    src.mkdir()
+    (src / "org.json").write_bytes((ENVELOPES / "OrganizationEnvelope.json").read_bytes())
+    (src / "broken.json").write_bytes((ENVELOPES / "ConditionManifest.json").read_bytes())
+    runner = CliRunner()
+    result = runner.invoke(main, ["build", str(src), "--out", str(tmp_path / "snap"), "--no-progress"])
+    assert result.exit_code == 0, result.output
+    assert "organizations" in result.output and "1 record(s) could not be read" in result.output
+    manifest = json.loads((tmp_path / "snap" / "manifest.json").read_text())
+    assert manifest["tables"]["row_counts"]["organizations"] == 2  # NOCTI + one blank-node QA body
+    missing = runner.invoke(main, ["build", str(tmp_path / "missing")])
+    assert missing.exit_code == 2 and "does not exist" in missing.output
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    failed = runner.invoke(main, ["build", str(empty)])
+    assert failed.exit_code == 1 and "holds no Registry JSON" in failed.output
+    assert "Traceback" not in failed.output
