@@ -191,6 +191,20 @@ def _parse_error(exc: Exception, data: bytes) -> str:
     return f"not valid JSON ({message}); the record was skipped"
 
 
+def rows_to_arrow(rows: list, schema: Any) -> Any:
+    """An Arrow table from row dicts or row tuples (in ``schema`` column order)."""
+    import pyarrow as pa
+
+    if type(rows[0]) is tuple:
+        columns = zip(*rows, strict=True)
+        return pa.Table.from_arrays(
+            [pa.array(col, type=f.type) for col, f in zip(columns, schema, strict=True)], schema=schema
+        )
+    return pa.Table.from_arrays(
+        [pa.array([row.get(f.name) for row in rows], type=f.type) for f in schema], schema=schema
+    )
+
+
 class _PartWriter:
     """Per-table Parquet part files of one input unit (pyarrow writers opened lazily)."""
 
@@ -210,8 +224,10 @@ class _PartWriter:
 
         schema = arrow_schema(table, internal=table != "quarantine")
         try:
-            batch = pa.Table.from_pylist(rows, schema=schema)
+            batch = rows_to_arrow(rows, schema)
         except (pa.ArrowException, TypeError, ValueError, OverflowError, UnicodeError):
+            if type(rows[0]) is tuple:
+                rows = [dict(zip(schema.names, row, strict=True)) for row in rows]
             batch = self._salvage(table, rows, schema)
         writer = self.writers.get(table)
         if writer is None:
@@ -275,9 +291,14 @@ def process_unit(unit: Unit, tmp_dir: str) -> dict[str, Any]:
                 flush()
     except OSError as exc:  # unreadable or truncated file (e.g. a cut-off .gz): keep what was read
         state.quarantine.append(
-            {"envelope_id": None, "ctid": None, "source_file": unit.label, "property": None,
-             "reason": f"the file could not be read to the end ({exc}); records after this point are missing",
-             "raw": ""}
+            {
+                "envelope_id": None,
+                "ctid": None,
+                "source_file": unit.label,
+                "property": None,
+                "reason": f"the file could not be read to the end ({exc}); records after this point are missing",
+                "raw": "",
+            }
         )
     flush()
     writer.close()
@@ -307,13 +328,20 @@ def _handle_record(unit: Unit, label: str, data: bytes, state: _UnitState) -> No
             # A .json file that holds JSON lines: read it line by line.
             for number, line in enumerate(data.split(b"\n"), start=1):
                 if line.strip():
-                    _handle_record(Unit(unit.index, unit.path, unit.label, True), f"{unit.label}:{number}",
-                                   line.strip(), state)
+                    _handle_record(
+                        Unit(unit.index, unit.path, unit.label, True), f"{unit.label}:{number}", line.strip(), state
+                    )
             return
         state.records += 1
         state.quarantine.append(
-            {"envelope_id": None, "ctid": None, "source_file": label, "property": None,
-             "reason": _parse_error(exc, data), "raw": _raw_text(data)}
+            {
+                "envelope_id": None,
+                "ctid": None,
+                "source_file": label,
+                "property": None,
+                "reason": _parse_error(exc, data),
+                "raw": _raw_text(data),
+            }
         )
         return
     state.records += 1
@@ -379,8 +407,11 @@ def _handle_parsed(label: str, data: bytes, value: Any, state: _UnitState) -> No
                     del rows[mark_tables[table] :]
                 del out.problems[mark_problems:]
                 out.problems.append(
-                    _problem(f"could not flatten the record ({type(exc).__name__}: {exc}); it was skipped",
-                             ctid=src.ctid, raw=item.raw)
+                    _problem(
+                        f"could not flatten the record ({type(exc).__name__}: {exc}); it was skipped",
+                        ctid=src.ctid,
+                        raw=item.raw,
+                    )
                 )
             for problem in out.problems[mark_problems:]:
                 problem.envelope_id = problem.envelope_id or src.envelope_id
@@ -611,8 +642,8 @@ def merge_tables(tmp_dir: Path, tables_dir: Path) -> tuple[dict[str, int], dict[
     """Combine part files into final tables: drop superseded envelopes, dedupe, write atomically."""
     import polars as pl
 
-    from ler_analytics.ctdl.fields import CORE_TABLES
     from ler_analytics.ctdl.dtypes import polars_schema
+    from ler_analytics.ctdl.fields import CORE_TABLES
 
     def scan(table: str) -> pl.LazyFrame:
         parts = sorted((tmp_dir / table).glob("*.parquet"))
@@ -622,9 +653,7 @@ def merge_tables(tmp_dir: Path, tables_dir: Path) -> tuple[dict[str, int], dict[
         return pl.scan_parquet(parts).cast(schema)  # type: ignore[arg-type]
 
     envelopes = scan("envelopes").collect()
-    ranked = envelopes.filter(pl.col("ctid").is_not_null()).sort(
-        ["ctid", "updated_at", "_seq"], nulls_last=False
-    )
+    ranked = envelopes.filter(pl.col("ctid").is_not_null()).sort(["ctid", "updated_at", "_seq"], nulls_last=False)
     winners = ranked.group_by("ctid", maintain_order=True).agg(pl.col("_seq").last())["_seq"]
     losers = ranked.filter(~pl.col("_seq").is_in(winners.implode()))["_seq"]
     deleted = envelopes.filter(pl.col("is_deleted"))["_seq"]
@@ -641,14 +670,18 @@ def merge_tables(tmp_dir: Path, tables_dir: Path) -> tuple[dict[str, int], dict[
         elif table == "quarantine":
             frame = scan(table).collect()
         else:
-            frame = outcomes if table == "outcomes" else scan(table).filter(
-                ~pl.col("_seq").is_in(dropped.implode())
-            ).collect()
+            frame = (
+                outcomes
+                if table == "outcomes"
+                else scan(table).filter(~pl.col("_seq").is_in(dropped.implode())).collect()
+            )
             if table != "outcomes" and "ctid" in frame.columns and table != "resource_properties":
                 with_ctid = frame.filter(pl.col("ctid").is_not_null())
                 frame = pl.concat(
-                    [with_ctid.sort("_seq").unique("ctid", keep="last", maintain_order=True),
-                     frame.filter(pl.col("ctid").is_null())]
+                    [
+                        with_ctid.sort("_seq").unique("ctid", keep="last", maintain_order=True),
+                        frame.filter(pl.col("ctid").is_null()),
+                    ]
                 ).sort("_seq")
             if table == "credentials":
                 frame = frame.with_columns(

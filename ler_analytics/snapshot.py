@@ -98,10 +98,13 @@ class RawWriter:
     which lets a resumed harvest add parts.
     """
 
-    def __init__(self, snapshot_dir: Path, *, records_per_part: int = 20_000, prefix: str = "envelopes") -> None:
+    def __init__(
+        self, snapshot_dir: Path, *, records_per_part: int = 20_000, prefix: str = "envelopes", compresslevel: int = 5
+    ) -> None:
         self.raw_dir = Path(snapshot_dir) / RAW_DIR
         self.raw_dir.mkdir(parents=True, exist_ok=True)
         self.records_per_part = records_per_part
+        self.compresslevel = compresslevel
         self.prefix = prefix
         existing = sorted(self.raw_dir.glob(f"{prefix}-*.jsonl.gz"))
         self._next_index = (int(existing[-1].name.split("-")[-1].split(".")[0]) + 1) if existing else 1
@@ -114,7 +117,7 @@ class RawWriter:
     def _open(self) -> None:
         self._final_path = self.raw_dir / f"{self.prefix}-{self._next_index:05d}.jsonl.gz"
         self._tmp_path = self._final_path.with_name(f".{self._final_path.name}.tmp")
-        self._handle = gzip.GzipFile(self._tmp_path, "wb", compresslevel=5, mtime=0)
+        self._handle = gzip.GzipFile(self._tmp_path, "wb", compresslevel=self.compresslevel, mtime=0)
         self._next_index += 1
         self._count = 0
 

@@ -9,10 +9,19 @@ import click
 
 
 @click.command(name="demo")
-@click.option("--out", type=click.Path(path_type=Path, file_okay=False), default=None,
-              help="Snapshot folder (default: <LER_DATA_DIR>/demo, or demo-<scale>-<seed> for other settings).")
-@click.option("--scale", type=float, default=0.05, show_default=True,
-              help="Size relative to the live Registry (1.0 = about 396,000 envelopes).")
+@click.option(
+    "--out",
+    type=click.Path(path_type=Path, file_okay=False),
+    default=None,
+    help="Snapshot folder (default: <LER_DATA_DIR>/demo, or demo-<scale>-<seed> for other settings).",
+)
+@click.option(
+    "--scale",
+    type=float,
+    default=0.05,
+    show_default=True,
+    help="Size relative to the live Registry (1.0 = about 396,000 envelopes).",
+)
 @click.option("--seed", type=int, default=42, show_default=True, help="Random seed (same seed, same data).")
 @click.option("--build/--no-build", default=True, show_default=True, help="Build the core tables afterwards.")
 @click.option("--progress/--no-progress", default=True, show_default=True, help="Show progress bars.")
@@ -42,13 +51,17 @@ def command(out: Path | None, scale: float, seed: int, build: bool, progress: bo
     counts = manifest.get("counts", {})
     click.echo(f"Registry twin snapshot: {target}")
     click.echo(f"  {DEMO_NOTICE}")
-    click.echo(f"  source {manifest.get('source')}  envelopes {counts.get('envelopes', 0):,}"
-               f"  generated in {generated:.1f} s")
+    click.echo(
+        f"  source {manifest.get('source')}  envelopes {counts.get('envelopes', 0):,}  generated in {generated:.1f} s"
+    )
     top = list(counts.get("by_type", {}).items())[:8]
     click.echo("  top types: " + ", ".join(f"{t.split(':')[-1]} {n:,}" for t, n in top))
     if rows:
-        shown = ", ".join(f"{k} {v:,}" for k, v in rows.items() if k in ("credentials", "organizations",
-                                                                          "learning_opportunities", "quarantine"))
+        shown = ", ".join(
+            f"{k} {v:,}"
+            for k, v in rows.items()
+            if k in ("credentials", "organizations", "learning_opportunities", "quarantine")
+        )
         click.echo(f"  tables built: {shown}")
         click.echo(f"Next: ler dashboard {target}")
     else:

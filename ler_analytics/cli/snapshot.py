@@ -25,10 +25,12 @@ def _split(values: tuple[str, ...]) -> list[str]:
 @click.option("--rate-limit", default=None, type=float, metavar="RPS",
               help="Requests per second (default 2 for remote hosts, unlimited on this machine; 0 = unlimited).")
 @click.option("--resume", is_flag=True, help="Continue an interrupted harvest in --out.")
+@click.option("--retries", default=8, show_default=True, type=click.IntRange(1, 50),
+              help="Attempts per request before giving up (backoff with jitter between them).")
 @click.option("--quiet", is_flag=True, help="No progress bar.")
 def command(out: str, registry_url: str | None, api_key: str | None, states: tuple[str, ...],
             types: tuple[str, ...], concurrency: int, per_page: int, rate_limit: float | None, resume: bool,
-            quiet: bool) -> None:
+            retries: int, quiet: bool) -> None:
     """Harvest a Credential Registry into a snapshot folder (raw envelopes + manifest.json).
 
     Without filters every envelope is harvested through the paged envelope listing; with --types
@@ -43,6 +45,7 @@ def command(out: str, registry_url: str | None, api_key: str | None, states: tup
     from ler_analytics.log import configure_logging
     from ler_analytics.registry.client import Registry
     from ler_analytics.registry.harvest import harvest, resume_possible
+    from ler_analytics.registry.http import RetryPolicy
     from ler_analytics.registry.query import QueryError
 
     configure_logging("WARNING")
@@ -52,7 +55,8 @@ def command(out: str, registry_url: str | None, api_key: str | None, states: tup
     bars = PhaseBars(enabled=not quiet)
     try:
         with Registry(registry_url, api_key=api_key, concurrency=concurrency,
-                      rate_limit="auto" if rate_limit is None else rate_limit) as reg:
+                      rate_limit="auto" if rate_limit is None else rate_limit,
+                          retry=RetryPolicy(max_attempts=retries)) as reg:
             manifest = harvest(out, registry=reg, types=_split(types), states=_split(states), per_page=per_page,
                                resume=resume, progress=bars)
     except QueryError as exc:

@@ -16,9 +16,11 @@ import click
               help="Requests per second (default 2 for remote hosts, unlimited on this machine).")
 @click.option("--build/--no-build", "build", default=None,
               help="Build tables in the new snapshot (default: if SNAPSHOT has tables).")
+@click.option("--retries", default=8, show_default=True, type=click.IntRange(1, 50),
+              help="Attempts per request before giving up (backoff with jitter between them).")
 @click.option("--quiet", is_flag=True, help="No progress bar.")
 def command(snapshot: str, out: str | None, api_key: str | None, concurrency: int, rate_limit: float | None,
-            build: bool | None, quiet: bool) -> None:
+            build: bool | None, retries: int, quiet: bool) -> None:
     """Write a NEW snapshot = SNAPSHOT + the changes published since it was taken.
 
     Reads the events feed after the snapshot's last event, fetches only created and updated
@@ -29,6 +31,7 @@ def command(snapshot: str, out: str | None, api_key: str | None, concurrency: in
     """
     from ler_analytics.cli._progress import PhaseBars
     from ler_analytics.log import configure_logging
+    from ler_analytics.registry.http import RetryPolicy
     from ler_analytics.registry.sync import registry_for, sync
     from ler_analytics.snapshot import read_manifest
 
@@ -37,7 +40,8 @@ def command(snapshot: str, out: str | None, api_key: str | None, concurrency: in
     bars = PhaseBars(enabled=not quiet)
     try:
         with registry_for(manifest, api_key=api_key, concurrency=concurrency,
-                          rate_limit="auto" if rate_limit is None else rate_limit) as reg:
+                          rate_limit="auto" if rate_limit is None else rate_limit,
+                          retry=RetryPolicy(max_attempts=retries)) as reg:
             new = sync(snapshot, registry=reg, out=out, progress=bars, build=build)
     finally:
         bars.close()

@@ -20,7 +20,7 @@ from typing import Any
 import orjson
 
 from ler_analytics.ctdl import schema
-from ler_analytics.ctdl.fields import CORE_TABLES
+from ler_analytics.ctdl.fields import CORE_TABLES, column_names
 from ler_analytics.ctdl.normalize import (
     as_list,
     concept_name,
@@ -73,7 +73,12 @@ class Source:
 
 @dataclass
 class TableRows:
-    """Rows per core table (lists of dicts keyed by column name), plus problems."""
+    """Rows per core table, plus problems.
+
+    Resource tables hold dicts keyed by column name; the high-volume link tables (``alignments``,
+    ``locations``, ``connections``, ``resource_properties``) hold tuples in column order with
+    ``_seq`` last (see :data:`TUPLE_TABLES`); :meth:`as_dicts` gives dicts for any table.
+    """
 
     tables: dict[str, list[Row]] = field(default_factory=lambda: {t: [] for t in CORE_TABLES})
     problems: list[Problem] = field(default_factory=list)
@@ -81,6 +86,14 @@ class TableRows:
     def add(self, table: str, row: Row) -> None:
         """Append one row to ``table``."""
         self.tables[table].append(row)
+
+    def as_dicts(self, table: str) -> list[Row]:
+        """The rows of ``table`` as dicts (tuples of the link tables are expanded)."""
+        rows = self.tables[table]
+        if table in TUPLE_TABLES:
+            names = [*column_names(table), SEQ]
+            return [dict(zip(names, row, strict=True)) for row in rows]
+        return rows
 
     def count(self) -> int:
         """Total number of rows held."""
@@ -99,47 +112,89 @@ class TableRows:
 def _text(node: dict, *props: str) -> str | None:
     for prop in props:
         value = node.get(prop)
-        if value is not None:
-            text = lang_text(value)
+        if value is None:
+            continue
+        kind = type(value)
+        if kind is dict:  # fast path for the usual {"en": "..."} / {"en-US": "..."}
+            text = value.get("en")
+            if text is None:
+                text = value.get("en-US")
+            if type(text) is str:
+                text = text.strip()
+                if text:
+                    return text
+        elif kind is str:
+            text = value.strip()
             if text:
                 return text
+            continue
+        text = lang_text(value)
+        if text:
+            return text
     return None
 
 
 def _strings(value: object) -> list[str]:
-    out = []
-    for item in as_list(value):
-        text = lang_text(item) if not isinstance(item, str) else item.strip()
+    out: list[str] = []
+    if value is None:
+        return out
+    for item in value if type(value) is list else (value,):
+        text = item.strip() if type(item) is str else lang_text(item)
         if text:
             out.append(text)
     return out
 
 
+_NO_TARGET: tuple[None, None] = (None, None)
+_REF_CACHE: dict[str, tuple[str | None, str | None]] = {}
+_CACHE_MAX = 500_000
+
+
+def _string_target(value: str) -> tuple[str | None, str | None]:
+    """``(ctid, uri)`` of a reference string that is not a blank node (cached: URIs repeat a lot)."""
+    hit = _REF_CACHE.get(value)
+    if hit is not None:
+        return hit
+    text = value.strip()
+    if not text:
+        hit = _NO_TARGET
+    else:
+        match = _CTID_SEARCH.search(text)
+        hit = (match.group(0).lower(), None) if match else (None, text)
+    if len(_REF_CACHE) >= _CACHE_MAX:
+        _REF_CACHE.clear()
+    _REF_CACHE[value] = hit
+    return hit
+
+
 def _ref_target(value: object, graph: dict[str, dict]) -> tuple[str | None, str | None]:
     """``(target_ctid, target_uri)`` of one reference value (string, ``{"@id"}`` or embedded node)."""
-    if isinstance(value, dict):
+    if type(value) is not str:
+        if not isinstance(value, dict):
+            return _NO_TARGET
         ctid = normalize_ctid(value.get("ceterms:ctid"))
         if ctid:
             return ctid, None
         value = value.get("@id")
-    if not isinstance(value, str) or not value.strip():
-        return None, None
-    value = value.strip()
-    match = _CTID_SEARCH.search(value)
-    if match:
-        return match.group(0).lower(), None
-    if value.startswith("_:"):
-        node = graph.get(value)
-        if node is not None:
-            ctid = normalize_ctid(node.get("ceterms:ctid"))
-            if ctid:
-                return ctid, None
-    return None, value
+        if not isinstance(value, str):
+            return _NO_TARGET
+    if value[:2] == "_:" or value[:1].isspace():
+        value = value.strip()
+        if value.startswith("_:"):
+            node = graph.get(value)
+            if node is not None:
+                ctid = normalize_ctid(node.get("ceterms:ctid"))
+                if ctid:
+                    return ctid, None
+            return None, value
+    return _string_target(value)
 
 
 def _ctids(value: object, graph: dict[str, dict]) -> list[str]:
-    out = []
-    for item in as_list(value):
+    out: list[str] = []
+    if value is None:
+        return out
+    for item in value if type(value) is list else (value,):
         ctid, _ = _ref_target(item, graph)
         if ctid and ctid not in out:
             out.append(ctid)
@@ -147,25 +202,52 @@ def _ctids(value: object, graph: dict[str, dict]) -> list[str]:
 
 
 def _first_ctid(value: object, graph: dict[str, dict]) -> str | None:
-    for item in as_list(value):
+    if value is None:
+        return None
+    for item in value if type(value) is list else (value,):
         ctid, _ = _ref_target(item, graph)
         if ctid:
             return ctid
     return None
 
 
+_CONCEPT_CACHE: dict[str, str | None] = {}
+
+
+def _concept(item: object) -> str | None:
+    if type(item) is dict:
+        node = item.get("ceterms:targetNode")
+        if type(node) is str:
+            item = node
+        else:
+            return concept_name(item)
+    if type(item) is str:
+        name = _CONCEPT_CACHE.get(item)
+        if name is None and item not in _CONCEPT_CACHE:
+            name = concept_name(item)
+            if len(_CONCEPT_CACHE) >= _CACHE_MAX:
+                _CONCEPT_CACHE.clear()
+            _CONCEPT_CACHE[item] = name
+        return name
+    return concept_name(item)
+
+
 def _concepts(value: object) -> list[str]:
-    out = []
-    for item in as_list(value):
-        name = concept_name(item)
+    out: list[str] = []
+    if value is None:
+        return out
+    for item in value if type(value) is list else (value,):
+        name = _concept(item)
         if name and name not in out:
             out.append(name)
     return out
 
 
 def _first_concept(value: object) -> str | None:
-    for item in as_list(value):
-        name = concept_name(item)
+    if value is None:
+        return None
+    for item in value if type(value) is list else (value,):
+        name = _concept(item)
         if name:
             return name
     return None
@@ -261,28 +343,56 @@ def _offered(node: dict) -> Row:
 
 
 _QA_PROPS = (
-    "ceterms:accreditedBy", "ceterms:approvedBy", "ceterms:recognizedBy", "ceterms:regulatedBy",
-    "ceterms:accreditedIn", "ceterms:approvedIn", "ceterms:recognizedIn", "ceterms:regulatedIn",
+    "ceterms:accreditedBy",
+    "ceterms:approvedBy",
+    "ceterms:recognizedBy",
+    "ceterms:regulatedBy",
+    "ceterms:accreditedIn",
+    "ceterms:approvedIn",
+    "ceterms:recognizedIn",
+    "ceterms:regulatedIn",
 )
 _OUTCOME_PROPS = ("ceterms:aggregateData", "ceterms:earnings", "ceterms:employmentOutcome", "ceterms:holders")
 CONDITION_PROPS = (
-    "ceterms:requires", "ceterms:recommends", "ceterms:corequisite", "ceterms:coPrerequisite",
-    "ceterms:renewal", "ceterms:isPreparationFor", "ceterms:preparationFrom", "ceterms:isRequiredFor",
-    "ceterms:isRecommendedFor", "ceterms:advancedStandingFrom", "ceterms:isAdvancedStandingFor",
+    "ceterms:requires",
+    "ceterms:recommends",
+    "ceterms:corequisite",
+    "ceterms:coPrerequisite",
+    "ceterms:renewal",
+    "ceterms:isPreparationFor",
+    "ceterms:preparationFrom",
+    "ceterms:isRequiredFor",
+    "ceterms:isRecommendedFor",
+    "ceterms:advancedStandingFrom",
+    "ceterms:isAdvancedStandingFor",
     "ceterms:entryCondition",
 )
 _TARGET_PROPS = (
-    "ceterms:targetCredential", "ceterms:targetAssessment", "ceterms:targetLearningOpportunity",
+    "ceterms:targetCredential",
+    "ceterms:targetAssessment",
+    "ceterms:targetLearningOpportunity",
     "ceterms:targetCompetency",
 )
 
 
+def _has_any(node: dict, props: tuple[str, ...]) -> bool:
+    """True when any of ``props`` has a non-empty value (``0``/``False`` count as values)."""
+    for prop in props:
+        value = node.get(prop)
+        if value is not None and value != [] and value != "" and value != {}:
+            return True
+    return False
+
+
 def _has_competencies(node: dict) -> bool:
-    if as_list(node.get("ceterms:teaches")) or as_list(node.get("ceterms:assesses")):
+    if _has_any(node, ("ceterms:teaches", "ceterms:assesses")):
         return True
     for prop in ("ceterms:requires", "ceterms:recommends", "ceterms:corequisite"):
-        for profile in as_list(node.get(prop)):
-            if isinstance(profile, dict) and as_list(profile.get("ceterms:targetCompetency")):
+        value = node.get(prop)
+        if value is None:
+            continue
+        for profile in value if type(value) is list else (value,):
+            if isinstance(profile, dict) and _has_any(profile, ("ceterms:targetCompetency",)):
                 return True
     return False
 
@@ -326,8 +436,8 @@ def credential_row(node: dict, ctid: str, curie: str, g: Graph) -> Row:
     row["credential_type"] = local_name(curie)
     row["credential_family"] = schema.family_of(curie)
     row["status"] = _first_concept(node.get("ceterms:credentialStatusType"))
-    row["has_qa"] = any(as_list(node.get(p)) for p in _QA_PROPS)
-    row["has_outcome_data"] = any(as_list(node.get(p)) for p in _OUTCOME_PROPS)
+    row["has_qa"] = _has_any(node, _QA_PROPS)
+    row["has_outcome_data"] = _has_any(node, _OUTCOME_PROPS)
     row["has_competencies"] = _has_competencies(node)
     return row
 
@@ -376,6 +486,7 @@ def assessment_row(node: dict, ctid: str, curie: str, g: Graph) -> Row:
 def competency_framework_row(node: dict, ctid: str, curie: str, g: Graph) -> Row:
     """Row of ``competency_frameworks``."""
     row = _common(node, ctid, g.src)
+    del row["in_language"]  # not a column of this table
     row["owner_ctid"] = _first_ctid(node.get("ceasn:publisher"), g.by_id) or _first_ctid(
         node.get("ceasn:creator"), g.by_id
     )
@@ -403,6 +514,7 @@ def competency_row(node: dict, ctid: str, curie: str, g: Graph) -> Row:
 def pathway_row(node: dict, ctid: str, curie: str, g: Graph) -> Row:
     """Row of ``pathways``."""
     row = _common(node, ctid, g.src)
+    del row["in_language"]  # not a column of this table
     row.update(_owned(node, g.by_id))
     row["destination_ctids"] = _ctids(node.get("ceterms:hasDestinationComponent"), g.by_id)
     parts = _ctids(node.get("ceterms:hasPart"), g.by_id)
@@ -439,6 +551,7 @@ def pathway_component_row(node: dict, ctid: str, curie: str, g: Graph) -> Row:
 def transfer_value_row(node: dict, ctid: str, curie: str, g: Graph) -> Row:
     """Row of ``transfer_values``."""
     row = _common(node, ctid, g.src)
+    del row["in_language"]  # not a column of this table
     row.update(_owned(node, g.by_id))
     row["transfer_value_from_ctids"] = _ctids(node.get("ceterms:transferValueFrom"), g.by_id)
     row["transfer_value_for_ctids"] = _ctids(node.get("ceterms:transferValueFor"), g.by_id)
@@ -619,19 +732,20 @@ def _normalise_code(system: str, raw: str) -> tuple[str | None, str | None]:
     return None, None
 
 
-def alignment_rows(node: dict, ctid: str, table: str) -> list[Row]:
-    """``alignments`` rows: occupation (SOC), industry (NAICS) and program (CIP) codes of a node.
+def alignment_rows(node: dict, ctid: str, table: str, seq: int = 0) -> list[tuple]:
+    """``alignments`` rows (tuples in column order): SOC, NAICS and CIP codes of a node.
 
     The code comes from ``codedNotation``; when that is missing it is parsed from the
     ``targetNode`` URL (O*NET summary pages, census.gov ``?code=``, NCES ``cipcode``) or, failing
     that, from the ``framework`` URL.
     """
-    rows = []
+    rows: list[tuple] = []
     for prop, default_system in _ALIGNMENT_PROPS.items():
         value = node.get(prop)
         if value is None:
             continue
-        for item in as_list(value):
+        relation = prop[8:]  # all are ceterms: properties
+        for item in value if type(value) is list else (value,):
             if isinstance(item, dict):
                 coded = lang_text(item.get("ceterms:codedNotation"))
                 target = item.get("ceterms:targetNode")
@@ -645,67 +759,79 @@ def alignment_rows(node: dict, ctid: str, table: str) -> list[Row]:
                 target = framework = framework_name = target_name = None
             if not (coded or target or target_name or framework):
                 continue
-            system = code_system(framework or target, framework_name, default_system)
+            system = _code_system_cached(framework or target, framework_name)
             code = onet = None
             raw = coded
-            candidates = [c for c in (coded, target, framework) if c]
             if system is None:  # nothing says which system: trust the property when the code parses
                 if coded and _normalise_code(default_system, coded)[0]:
                     system = default_system
                 else:
                     system = "other"
             if system != "other":
-                for candidate in candidates:
-                    code, onet = _normalise_code(system, candidate)
-                    if code:
-                        raw = raw or candidate
-                        break
+                for candidate in (coded, target, framework):
+                    if candidate:
+                        code, onet = _normalise_code(system, candidate)
+                        if code:
+                            raw = raw or candidate
+                            break
+            if raw is None and system != "other":
+                raw = target
             rows.append(
-                {
-                    "subject_ctid": ctid,
-                    "subject_table": table,
-                    "property": local_name(prop),
-                    "code_system": system,
-                    "code": code,
-                    "onet_soc_code": onet,
-                    "raw_code": raw if raw is not None else (target if system != "other" else None),
-                    "target_name": target_name,
-                    "framework_name": framework_name,
-                }
+                (ctid, table, relation, system, code, onet, raw, target_name, framework_name, seq)
             )
     return rows
 
 
-def _place_row(place: dict, ctid: str, table: str, role: str) -> Row:
+_SYSTEM_CACHE: dict[tuple[str | None, str | None], str | None] = {}
+
+
+def _code_system_cached(framework: str | None, framework_name: str | None) -> str | None:
+    key = (framework, framework_name)
+    hit = _SYSTEM_CACHE.get(key, "")
+    if hit == "":
+        hit = code_system(framework, framework_name, "")
+        if len(_SYSTEM_CACHE) >= _CACHE_MAX:
+            _SYSTEM_CACHE.clear()
+        _SYSTEM_CACHE[key] = hit
+    return hit
+
+
+def _place_row(place: dict, ctid: str, table: str, role: str, seq: int) -> tuple:
     region = lang_text(place.get("ceterms:addressRegion"))
-    return {
-        "subject_ctid": ctid,
-        "subject_table": table,
-        "role": role,
-        "state_code": normalize_state(region) if region else None,
-        "raw_region": region,
-        "locality": lang_text(place.get("ceterms:addressLocality")),
-        "postal_code": lang_text(place.get("ceterms:postalCode")),
-        "country": lang_text(place.get("ceterms:addressCountry")),
-        "latitude": to_float(place.get("ceterms:latitude")),
-        "longitude": to_float(place.get("ceterms:longitude")),
-    }
+    return (
+        ctid,
+        table,
+        role,
+        normalize_state(region) if region else None,
+        region,
+        lang_text(place.get("ceterms:addressLocality")),
+        lang_text(place.get("ceterms:postalCode")),
+        lang_text(place.get("ceterms:addressCountry")),
+        to_float(place.get("ceterms:latitude")),
+        to_float(place.get("ceterms:longitude")),
+        seq,
+    )
 
 
-def location_rows(node: dict, ctid: str, table: str, graph: dict[str, dict]) -> list[Row]:
-    """``locations`` rows: ``address``, ``availableAt`` (list or single object) and ``jurisdiction``."""
-    rows = []
+def location_rows(node: dict, ctid: str, table: str, graph: dict[str, dict], seq: int = 0) -> list[tuple]:
+    """``locations`` rows (tuples): ``address``, ``availableAt`` (list or single object), ``jurisdiction``."""
+    rows: list[tuple] = []
     for prop, role in (("ceterms:address", "address"), ("ceterms:availableAt", "availableAt")):
-        for place in as_list(node.get(prop)):
+        value = node.get(prop)
+        if value is None:
+            continue
+        for place in value if type(value) is list else (value,):
             if isinstance(place, str) and place.startswith("_:"):
                 place = graph.get(place)
             if isinstance(place, dict):
-                rows.append(_place_row(place, ctid, table, role))
-    for profile in as_list(node.get("ceterms:jurisdiction")):
-        if isinstance(profile, dict):
-            for place in as_list(profile.get("ceterms:mainJurisdiction")):
-                if isinstance(place, dict):
-                    rows.append(_place_row(place, ctid, table, "jurisdiction"))
+                rows.append(_place_row(place, ctid, table, role, seq))
+    jurisdiction = node.get("ceterms:jurisdiction")
+    if jurisdiction is not None:
+        for profile in as_list(jurisdiction):
+            if isinstance(profile, dict):
+                for place in as_list(profile.get("ceterms:mainJurisdiction")):
+                    if isinstance(place, dict):
+                        rows.append(_place_row(place, ctid, table, "jurisdiction", seq))
     return rows
 
 
@@ -713,136 +839,204 @@ def _is_condition(value: dict) -> bool:
     return any(p in value for p in _TARGET_PROPS) or "ceterms:alternativeCondition" in value
 
 
-def connection_rows(node: dict, ctid: str, table: str, g: Graph, out: TableRows) -> None:
-    """``connections`` rows: every reference of a node, direct or through a ConditionProfile.
+_PROP_INFO: dict[str, tuple[str, bool]] = {}
 
-    Direct: any property whose range is a resource class (from the schema) or whose value holds a
-    CTID (``ownedBy``, ``offeredBy``, ``accreditedBy``, ``hasPart``, ``hasChild``, ``precedes``,
+
+def _prop_info(prop: str) -> tuple[str, bool]:
+    """``(local name, is a reference property)`` of a property, cached."""
+    info = _PROP_INFO.get(prop)
+    if info is None:
+        info = (local_name(prop) or prop, schema.is_reference_property(prop))
+        _PROP_INFO[prop] = info
+    return info
+
+
+def _dict_value_count(value: dict) -> int:
+    if not value:
+        return 0
+    if "@value" in value or "@id" in value or "@type" in value:
+        return 1
+    first_key = next(iter(value))
+    if ":" in first_key or "@" in first_key:
+        return 1
+    count = 0  # a language map: count its strings
+    for item in value.values():
+        if type(item) is list:
+            count += len(item)
+        elif item is not None and item != "":
+            count += 1
+    return count
+
+
+def links_and_properties(
+    node: dict, ctid: str, table: str, resource_type: str, g: Graph, out: TableRows, *, properties: bool = True
+) -> None:
+    """``connections`` and ``resource_properties`` rows of a node, in one pass over its properties.
+
+    Connections: every reference of the node, direct or through a ConditionProfile. Direct: any
+    property whose range is a resource class (from the schema) or whose value holds a CTID
+    (``ownedBy``, ``offeredBy``, ``accreditedBy``, ``hasPart``, ``hasChild``, ``precedes``,
     ``teaches``, ...). Through profiles: ``requires``/``isPreparationFor``/... ->
     ``targetCredential``/``targetAssessment``/``targetLearningOpportunity``/``targetCompetency``,
-    with ``relation`` the outer property and ``via`` the path.
+    with ``relation`` the outer property and ``via`` the path. Resource properties: which
+    properties the node publishes and how many values each has.
     """
-    rows = out.tables["connections"]
+    edges = out.tables["connections"]
+    props = out.tables["resource_properties"]
+    seq = g.src.seq
+    graph = g.by_id
     for prop, value in node.items():
-        if prop[:1] == "@" or prop == "ceterms:ctid":
+        if prop[:1] == "@":
             continue
-        relation = local_name(prop) or prop
-        is_ref = schema.is_reference_property(prop)
-        for item in value if isinstance(value, list) else (value,):
-            if isinstance(item, str):
-                if not (_CTID_SEARCH.search(item) or (is_ref and item.startswith(("http", "_:")))):
-                    continue
-                target_ctid, target_uri = _ref_target(item, g.by_id)
-                rows.append(_edge(ctid, table, relation, target_ctid, target_uri, "direct", g.src.seq))
-            elif isinstance(item, dict):
-                if _is_condition(item):
-                    _condition_edges(item, ctid, table, relation, relation, g, rows, 0)
-                elif "ceterms:targetNode" in item:
-                    target = item["ceterms:targetNode"]
-                    if isinstance(target, str) and _CTID_SEARCH.search(target):
-                        target_ctid, _ = _ref_target(target, g.by_id)
-                        rows.append(_edge(ctid, table, relation, target_ctid, None, "direct", g.src.seq))
-                elif is_ref and ("@id" in item or "ceterms:ctid" in item):
-                    target_ctid, target_uri = _ref_target(item, g.by_id)
-                    if target_ctid or target_uri:
-                        rows.append(_edge(ctid, table, relation, target_ctid, target_uri, "direct", g.src.seq))
-            elif item is not None and is_ref and prop in schema.known_properties():
-                out.problems.append(
-                    Problem(
-                        f"expected a reference (a URI string or {{\"@id\": ...}}) but found "
-                        f"{type(item).__name__} {str(item)[:60]!r}; the value was ignored",
-                        ctid=ctid,
-                        prop=prop,
-                        raw=item,
-                    )
-                )
+        kind = type(value)
+        if properties:
+            if kind is list:
+                count = len(value)
+            elif kind is str:
+                count = 1 if value else 0
+            elif kind is dict:
+                count = _dict_value_count(value)
+            else:
+                count = 0 if value is None else 1
+            if count:
+                props.append((ctid, table, resource_type, prop, count, seq))
+        if prop == "ceterms:ctid":
+            continue
+        info = _PROP_INFO.get(prop)
+        relation, is_ref = info if info is not None else _prop_info(prop)
+        if kind is str:
+            _edge_from_string(value, is_ref, ctid, table, relation, graph, edges, seq)
+        elif kind is list:
+            for item in value:
+                item_kind = type(item)
+                if item_kind is str:
+                    _edge_from_string(item, is_ref, ctid, table, relation, graph, edges, seq)
+                elif item_kind is dict:
+                    if is_ref:
+                        _edge_from_object(item, ctid, table, relation, g, edges)
+                elif item is not None and is_ref:
+                    _bad_reference(item, ctid, prop, out)
+        elif kind is dict:
+            if is_ref:
+                _edge_from_object(value, ctid, table, relation, g, edges)
+        elif value is not None and is_ref:
+            _bad_reference(value, ctid, prop, out)
+
+
+def _edge_from_string(
+    item: str, is_ref: bool, ctid: str, table: str, relation: str, graph: dict[str, dict], edges: list, seq: int
+) -> None:
+    if is_ref:
+        if not (item[:4].lower() == "http" or item[:2] == "_:" or "ce-" in item or "CE-" in item):
+            return
+    elif not ("ce-" in item or "CE-" in item) or not _CTID_SEARCH.search(item):
+        return
+    target_ctid, target_uri = _ref_target(item, graph)
+    if target_ctid or target_uri:
+        edges.append((ctid, table, relation, target_ctid, target_uri, "direct", seq))
+
+
+def _edge_from_object(item: dict, ctid: str, table: str, relation: str, g: Graph, edges: list) -> None:
+    seq = g.src.seq
+    if _is_condition(item):
+        _condition_edges(item, ctid, table, relation, relation, g, edges, 0)
+    elif "ceterms:targetNode" in item:
+        target = item["ceterms:targetNode"]
+        if isinstance(target, str) and _CTID_SEARCH.search(target):
+            target_ctid, _ = _ref_target(target, g.by_id)
+            edges.append((ctid, table, relation, target_ctid, None, "direct", seq))
+    elif "@id" in item or "ceterms:ctid" in item:
+        target_ctid, target_uri = _ref_target(item, g.by_id)
+        if target_ctid or target_uri:
+            edges.append((ctid, table, relation, target_ctid, target_uri, "direct", seq))
+
+
+def _bad_reference(item: object, ctid: str, prop: str, out: TableRows) -> None:
+    if prop not in schema.known_properties():
+        return
+    out.problems.append(
+        Problem(
+            f'expected a reference (a URI string or {{"@id": ...}}) but found '
+            f"{type(item).__name__} {str(item)[:60]!r}; the value was ignored",
+            ctid=ctid,
+            prop=prop,
+            raw=item,
+        )
+    )
 
 
 _MAX_CONDITION_DEPTH = 6
 
 
 def _condition_edges(
-    profile: dict, ctid: str, table: str, relation: str, path: str, g: Graph, rows: list[Row], depth: int
+    profile: dict, ctid: str, table: str, relation: str, path: str, g: Graph, rows: list, depth: int
 ) -> None:
     if depth > _MAX_CONDITION_DEPTH:
         return
+    seq = g.src.seq
     for prop in _TARGET_PROPS:
         value = profile.get(prop)
         if value is None:
             continue
-        via = f"{path}/{local_name(prop)}"
-        for item in as_list(value):
+        via = f"{path}/{prop[8:]}"
+        for item in value if type(value) is list else (value,):
             if isinstance(item, dict) and "ceterms:targetNode" in item:  # CredentialAlignmentObject
                 item = item["ceterms:targetNode"]
             target_ctid, target_uri = _ref_target(item, g.by_id)
             if target_ctid or target_uri:
-                rows.append(_edge(ctid, table, relation, target_ctid, target_uri, via, g.src.seq))
+                rows.append((ctid, table, relation, target_ctid, target_uri, via, seq))
     for alternative in as_list(profile.get("ceterms:alternativeCondition")):
         if isinstance(alternative, dict):
             _condition_edges(alternative, ctid, table, relation, f"{path}/alternativeCondition", g, rows, depth + 1)
 
 
-def _edge(subject: str, table: str, relation: str, target_ctid: str | None, target_uri: str | None,
-          via: str, seq: int) -> Row:
-    return {
-        "subject_ctid": subject,
-        "subject_table": table,
-        "relation": relation,
-        "target_ctid": target_ctid,
-        "target_uri": target_uri,
-        "via": via,
-        SEQ: seq,
-    }
-
-
-def _value_count(value: object) -> int:
-    if value is None or value == "" or value == [] or value == {}:
-        return 0
-    if isinstance(value, list):
-        return sum(1 for v in value if v not in (None, "", [], {}))
-    if isinstance(value, dict) and value and not any(k[:1] == "@" or ":" in k for k in value):
-        return sum(len(v) if isinstance(v, list) else (1 if v not in (None, "") else 0) for v in value.values())
-    return 1
-
-
-def property_rows(node: dict, ctid: str, table: str, resource_type: str, seq: int) -> list[Row]:
-    """``resource_properties`` rows: which properties a node publishes and how many values each."""
-    rows = []
-    for prop, value in node.items():
-        if prop[:1] == "@":
-            continue
-        count = _value_count(value)
-        if count:
-            rows.append(
-                {
-                    "ctid": ctid,
-                    "resource_table": table,
-                    "resource_type": resource_type,
-                    "property": prop,
-                    "value_count": count,
-                    SEQ: seq,
-                }
-            )
-    return rows
+TUPLE_TABLES: dict[str, tuple[str, ...]] = {
+    "alignments": (
+        "subject_ctid", "subject_table", "property", "code_system", "code", "onet_soc_code", "raw_code",
+        "target_name", "framework_name",
+    ),
+    "locations": (
+        "subject_ctid", "subject_table", "role", "state_code", "raw_region", "locality", "postal_code", "country",
+        "latitude", "longitude",
+    ),
+    "connections": ("subject_ctid", "subject_table", "relation", "target_ctid", "target_uri", "via"),
+    "resource_properties": ("ctid", "resource_table", "resource_type", "property", "value_count"),
+}
+"""Link tables whose rows are tuples: the column order the tuples use (``_seq`` follows)."""
+for _table, _names in TUPLE_TABLES.items():  # fail at import, not at write time, if fields.py changes
+    if tuple(column_names(_table)) != _names:
+        raise RuntimeError(f"flatten.py tuple layout of {_table} no longer matches fields.py: update TUPLE_TABLES")
 
 
 # --- the graph ---------------------------------------------------------------------------------
+
+
+_TYPE_CACHE: dict[str, str | None] = {}
+_TABLE_CACHE: dict[str, str] = {}
 
 
 def node_class(node: dict) -> tuple[str | None, str | None]:
     """``(class CURIE, type as published)`` of a node: the first known class among its ``@type``s."""
     types = node.get("@type")
     published = None
-    for item in types if isinstance(types, list) else (types,):
-        if isinstance(item, str):
+    for item in types if type(types) is list else (types,):
+        if type(item) is str:
             published = published or item
-            curie = schema.class_curie(item)
+            curie = _TYPE_CACHE.get(item, "")
+            if curie == "":
+                curie = schema.class_curie(item)
+                _TYPE_CACHE[item] = curie
             if curie:
                 return curie, item
     return None, published
 
 
-_SUBJECT_TABLES_WITHOUT_PROPERTIES = ("competencies",)
+def _class_table(curie: str) -> str:
+    table = _TABLE_CACHE.get(curie)
+    if table is None:
+        table = schema.table_for_class(curie) or schema.OTHER_TABLE
+        _TABLE_CACHE[curie] = table
+    return table
 
 
 def flatten_graph(nodes: list, src: Source, out: TableRows) -> tuple[str | None, str | None]:
@@ -860,8 +1054,11 @@ def flatten_graph(nodes: list, src: Source, out: TableRows) -> tuple[str | None,
     for index, node in enumerate(nodes):
         if not isinstance(node, dict):
             out.problems.append(
-                Problem(f"graph member {index} is a {type(node).__name__}, not a JSON object; it was skipped",
-                        raw=node, fatal=True)
+                Problem(
+                    f"graph member {index} is a {type(node).__name__}, not a JSON object; it was skipped",
+                    raw=node,
+                    fatal=True,
+                )
             )
             continue
         node_id = node.get("@id")
@@ -873,7 +1070,7 @@ def flatten_graph(nodes: list, src: Source, out: TableRows) -> tuple[str | None,
     g = Graph(by_id=by_id, src=src)
     frameworks, pathways, destinations = [], [], set()
     for node, curie, _ in typed:
-        table = schema.table_for_class(curie) if curie else None
+        table = _class_table(curie) if curie else None
         if table == "competencies":
             g.competency_count += 1
         elif table == "pathway_components":
@@ -895,7 +1092,7 @@ def flatten_graph(nodes: list, src: Source, out: TableRows) -> tuple[str | None,
         is_blank = not isinstance(node_id, str) or node_id.startswith("_:")
         if raw_ctid is None:
             if is_blank:
-                if curie and schema.table_for_class(curie) == "organizations":
+                if curie and _class_table(curie) == "organizations":
                     out.add("organizations", organization_row(node, None, curie, g, blank=True))
                 continue  # other blank nodes are read through the references that point at them
             ctid = normalize_ctid(node_id)
@@ -931,8 +1128,13 @@ def flatten_graph(nodes: list, src: Source, out: TableRows) -> tuple[str | None,
         if curie is None:
             what = f"unknown class {published!r}" if published else "no @type"
             out.problems.append(
-                Problem(f"resource has {what} (not a class of the CTDL schema); it was skipped",
-                        ctid=ctid, prop="@type", raw=node, fatal=True)
+                Problem(
+                    f"resource has {what} (not a class of the CTDL schema); it was skipped",
+                    ctid=ctid,
+                    prop="@type",
+                    raw=node,
+                    fatal=True,
+                )
             )
             continue
         if first_ctid is None:
@@ -947,20 +1149,14 @@ def flatten_graph(nodes: list, src: Source, out: TableRows) -> tuple[str | None,
 
 def flatten_node(node: dict, ctid: str, curie: str, g: Graph, out: TableRows) -> None:
     """Rows for one CTID-bearing node (its own table plus the link tables)."""
-    table = schema.table_for_class(curie) or schema.OTHER_TABLE
-    builder = ROW_BUILDERS[table]
-    out.add(table, builder(node, ctid, curie, g))
+    table = _class_table(curie)
+    tables = out.tables
+    tables[table].append(ROW_BUILDERS[table](node, ctid, curie, g))
     if table == "competencies":
         return
     seq = g.src.seq
-    for row in alignment_rows(node, ctid, table):
-        row[SEQ] = seq
-        out.add("alignments", row)
-    for row in location_rows(node, ctid, table, g.by_id):
-        row[SEQ] = seq
-        out.add("locations", row)
-    if table in ("credentials", "learning_opportunities", "assessments"):
-        out.tables["outcomes"].extend(embedded_outcome_rows(node, ctid, g))
-    connection_rows(node, ctid, table, g, out)
-    if table not in _SUBJECT_TABLES_WITHOUT_PROPERTIES:
-        out.tables["resource_properties"].extend(property_rows(node, ctid, table, local_name(curie) or curie, seq))
+    tables["alignments"].extend(alignment_rows(node, ctid, table, seq))
+    tables["locations"].extend(location_rows(node, ctid, table, g.by_id, seq))
+    if table in ("credentials", "learning_opportunities", "assessments") and "ceterms:aggregateData" in node:
+        tables["outcomes"].extend(embedded_outcome_rows(node, ctid, g))
+    links_and_properties(node, ctid, table, curie.split(":", 1)[-1], g, out)

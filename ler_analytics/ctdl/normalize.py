@@ -337,6 +337,11 @@ def parse_timestamp(value: object) -> datetime | None:
     """
     if not isinstance(value, str) or not value.strip():
         return None
+    if len(value) == 23 and value[19:] == " UTC":  # fast path: the Registry's node_headers format
+        try:
+            return datetime.fromisoformat(value[:19] + "+00:00")
+        except ValueError:
+            return None
     text = value.strip()
     if text.endswith(" UTC"):
         text = text[:-4]

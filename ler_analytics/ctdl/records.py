@@ -170,7 +170,9 @@ def documents(value: Any, *, depth: int = 0) -> Iterator[Document | Problem]:
     )
 
 
-def _document(doc: Any, source: Source, *, raw: Any, envelope: bool = False, deleted: bool = False) -> Document | Problem:
+def _document(
+    doc: Any, source: Source, *, raw: Any, envelope: bool = False, deleted: bool = False
+) -> Document | Problem:
     nodes, reason = _graph_nodes(doc)
     if nodes is None:
         return Problem(

@@ -219,8 +219,8 @@ def is_reference_property(curie: str) -> bool:
     """True when a property's range includes a class, i.e. its string values are references.
 
     ``ceterms:ownedBy`` (range: organization classes) is; ``ceterms:subjectWebpage``
-    (``xsd:anyURI``) and concept-valued ``ceterms:audienceLevelType`` (alignment objects) are not. Unknown properties count as references (their CTID-bearing values
-    are still followed; see ``flatten``).
+    (``xsd:anyURI``) and concept-valued ``ceterms:audienceLevelType`` (alignment objects) are
+    not. Unknown properties count as references.
     """
     ranges = vocabulary().ranges.get(curie)
     if ranges is None:

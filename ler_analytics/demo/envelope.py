@@ -12,25 +12,42 @@ from __future__ import annotations
 import base64
 import hashlib
 import random
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
+from functools import lru_cache
 
 import orjson
 
-from ler_analytics.demo.plan import Plan, derived_uuid
+from ler_analytics.demo.plan import Plan, derived_uuid_str
 from ler_analytics.demo.records import Rendered
 
 COMMUNITY = "ce_registry"
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _JWT_HEADER = base64.urlsafe_b64encode(b'{"alg":"RS256"}').rstrip(b"=").decode()
+
+
+@lru_cache(maxsize=8192)
+def _day(days: int) -> str:
+    return (_EPOCH + timedelta(days=days)).date().isoformat()
+
+
+def _clock(t: datetime) -> tuple[str, str]:
+    seconds = int(t.timestamp())
+    days, rest = divmod(seconds, 86400)
+    h, rest = divmod(rest, 3600)
+    m, s = divmod(rest, 60)
+    return _day(days), f"{h:02d}:{m:02d}:{s:02d}"
 
 
 def registry_time(t: datetime) -> str:
     """Node-header timestamp as the Registry writes it: ``2019-02-19 22:12:36 UTC``."""
-    return t.strftime("%Y-%m-%d %H:%M:%S UTC")
+    day, clock = _clock(t)
+    return f"{day} {clock} UTC"
 
 
 def api_time(t: datetime) -> str:
     """Envelope ``updated_at`` as the Registry API renders it: ``2019-02-19T22:12:36.000Z``."""
-    return t.strftime("%Y-%m-%dT%H:%M:%S.000Z")
+    day, clock = _clock(t)
+    return f"{day}T{clock}.000Z"
 
 
 def graph_document(rendered: Rendered) -> dict:
@@ -71,7 +88,7 @@ def make_envelope(
         envelope_key: distinguishes the envelope ids of several envelopes of one record.
     """
     doc = graph_document(rendered)
-    envelope_id = str(derived_uuid(plan.seed, "envelope", rendered.ctid, variant, envelope_key))
+    envelope_id = derived_uuid_str(plan.seed, "envelope", rendered.ctid, variant, envelope_key)
     if variant == "broken_graph":
         doc = {"@context": doc["@context"], "@id": doc["@id"]}
     body = orjson.dumps(doc)
@@ -84,14 +101,15 @@ def make_envelope(
     base_rev = int.from_bytes(bytes.fromhex(envelope_id[:6]), "big")
     for k, t in enumerate(times):
         head = k == len(times) - 1
-        history.append({
-            "head": head,
-            "event": "create" if k == 0 else "update",
-            "created_at": registry_time(t),
-            "actor": None,
-            "url": f"/ce-registry/envelopes/{envelope_id}"
-            + ("" if head else f"/revisions/{base_rev + k * 7}"),
-        })
+        history.append(
+            {
+                "head": head,
+                "event": "create" if k == 0 else "update",
+                "created_at": registry_time(t),
+                "actor": None,
+                "url": f"/ce-registry/envelopes/{envelope_id}" + ("" if head else f"/revisions/{base_rev + k * 7}"),
+            }
+        )
     env: dict = {
         "envelope_community": COMMUNITY,
         "envelope_id": envelope_id,
@@ -116,8 +134,9 @@ def make_envelope(
         "published_by": rendered.publisher_ctid,
         "changed": False,
         "updated_at": api_time(updated),
-        "last_verified_on": (updated + timedelta(days=rng.randrange(1, 200))).strftime("%Y-%m-%d")
-        if rng.random() < 0.2 else None,
+        "last_verified_on": (updated + timedelta(days=rng.randrange(1, 200))).date().isoformat()
+        if rng.random() < 0.2
+        else None,
     }
     if variant in ("legacy_jwt", "broken_jwt"):
         payload = body if variant == "legacy_jwt" else body[: max(20, len(body) // 2)]

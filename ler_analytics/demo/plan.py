@@ -26,44 +26,90 @@ REGISTRY_SIZE = 395_847
 # Envelope classes in a uniform random sample of 1,200 live envelopes (2026-08-21; registry-api.md §6.6,
 # ChelseaKR/ctdl-validate docs/findings/2026-08-21-registry-survey-at-scale.json, field documents[].type).
 LIVE_SAMPLE_COUNTS: dict[str, int] = {
-    "ceterms:Task": 150, "ceterms:Course": 128, "ceterms:Certificate": 121, "ceterms:CredentialOrganization": 107,
-    "ceterms:LearningProgram": 79, "ceterms:TransferValueProfile": 74, "ceterms:LearningOpportunityProfile": 63,
-    "qdata:DataSetProfile": 63, "ceterms:AssociateDegree": 61, "ceterms:BachelorDegree": 59,
-    "ceasn:CompetencyFramework": 35, "ceterms:MasterDegree": 29, "ceterms:Certification": 28, "ceterms:License": 28,
-    "ceterms:CertificateOfCompletion": 27, "ceterms:AccreditAction": 26, "ceterms:Job": 19,
-    "ceterms:TechnicalLevel1Certificate": 14, "ceterms:Occupation": 11, "ceterms:BachelorOfScienceDegree": 11,
-    "ceterms:TechnicalLevel2Certificate": 8, "ceterms:ResearchDoctorate": 8, "ceterms:AssociateOfArtsDegree": 7,
-    "ceterms:AssociateOfAppliedScienceDegree": 6, "ceterms:MicroCredential": 4, "ceterms:Industry": 4,
-    "ceterms:PostBaccalaureateCertificate": 4, "ceterms:ApprenticeshipCertificate": 3,
-    "ceterms:AssociateOfScienceDegree": 3, "ceterms:BachelorOfArtsDegree": 2, "ceterms:AcademicCertificate": 2,
-    "ceterms:HigherEducationLevel1Certificate": 2, "ceterms:MasterOfScienceDegree": 2,
-    "ceterms:ProfessionalDoctorate": 2, "ceterms:Collection": 1, "ceterms:Organization": 1,
-    "ceterms:RegulateAction": 1, "ceterms:MasterOfArtsDegree": 1, "ceterms:WorkRole": 1, "ceterms:DoctoralDegree": 1,
-    "ceterms:TransferIntermediary": 1, "ceterms:OpenBadge": 1, "ceterms:AssessmentProfile": 1,
+    "ceterms:Task": 150,
+    "ceterms:Course": 128,
+    "ceterms:Certificate": 121,
+    "ceterms:CredentialOrganization": 107,
+    "ceterms:LearningProgram": 79,
+    "ceterms:TransferValueProfile": 74,
+    "ceterms:LearningOpportunityProfile": 63,
+    "qdata:DataSetProfile": 63,
+    "ceterms:AssociateDegree": 61,
+    "ceterms:BachelorDegree": 59,
+    "ceasn:CompetencyFramework": 35,
+    "ceterms:MasterDegree": 29,
+    "ceterms:Certification": 28,
+    "ceterms:License": 28,
+    "ceterms:CertificateOfCompletion": 27,
+    "ceterms:AccreditAction": 26,
+    "ceterms:Job": 19,
+    "ceterms:TechnicalLevel1Certificate": 14,
+    "ceterms:Occupation": 11,
+    "ceterms:BachelorOfScienceDegree": 11,
+    "ceterms:TechnicalLevel2Certificate": 8,
+    "ceterms:ResearchDoctorate": 8,
+    "ceterms:AssociateOfArtsDegree": 7,
+    "ceterms:AssociateOfAppliedScienceDegree": 6,
+    "ceterms:MicroCredential": 4,
+    "ceterms:Industry": 4,
+    "ceterms:PostBaccalaureateCertificate": 4,
+    "ceterms:ApprenticeshipCertificate": 3,
+    "ceterms:AssociateOfScienceDegree": 3,
+    "ceterms:BachelorOfArtsDegree": 2,
+    "ceterms:AcademicCertificate": 2,
+    "ceterms:HigherEducationLevel1Certificate": 2,
+    "ceterms:MasterOfScienceDegree": 2,
+    "ceterms:ProfessionalDoctorate": 2,
+    "ceterms:Collection": 1,
+    "ceterms:Organization": 1,
+    "ceterms:RegulateAction": 1,
+    "ceterms:MasterOfArtsDegree": 1,
+    "ceterms:WorkRole": 1,
+    "ceterms:DoctoralDegree": 1,
+    "ceterms:TransferIntermediary": 1,
+    "ceterms:OpenBadge": 1,
+    "ceterms:AssessmentProfile": 1,
     "ceterms:DigitalBadge": 1,
 }
 # Classes the live Registry holds but the 1,200 sample missed (long tail): pseudo-counts on the same scale.
 TAIL_COUNTS: dict[str, float] = {
-    "ceterms:Pathway": 1.5, "ceterms:QACredentialOrganization": 1.5, "asn:ProgressionModel": 0.3,
-    "ceterms:AssessmentProfile": 1.0, "ceterms:TechnicalLevel3Certificate": 0.5, "ceterms:ProfessionalCertificate": 0.5,
+    "ceterms:Pathway": 1.5,
+    "ceterms:QACredentialOrganization": 1.5,
+    "asn:ProgressionModel": 0.3,
+    "ceterms:AssessmentProfile": 1.0,
+    "ceterms:TechnicalLevel3Certificate": 0.5,
+    "ceterms:ProfessionalCertificate": 0.5,
 }
 
 CREDENTIAL_LEVEL: dict[str, str] = {
-    "ceterms:CertificateOfCompletion": "short", "ceterms:MicroCredential": "short", "ceterms:OpenBadge": "short",
+    "ceterms:CertificateOfCompletion": "short",
+    "ceterms:MicroCredential": "short",
+    "ceterms:OpenBadge": "short",
     "ceterms:DigitalBadge": "short",
-    "ceterms:Certificate": "certificate", "ceterms:TechnicalLevel1Certificate": "certificate",
-    "ceterms:TechnicalLevel2Certificate": "certificate", "ceterms:TechnicalLevel3Certificate": "certificate",
-    "ceterms:AcademicCertificate": "certificate", "ceterms:HigherEducationLevel1Certificate": "certificate",
-    "ceterms:ApprenticeshipCertificate": "certificate", "ceterms:ProfessionalCertificate": "certificate",
-    "ceterms:AssociateDegree": "associate", "ceterms:AssociateOfArtsDegree": "associate",
-    "ceterms:AssociateOfAppliedScienceDegree": "associate", "ceterms:AssociateOfScienceDegree": "associate",
-    "ceterms:BachelorDegree": "bachelor", "ceterms:BachelorOfScienceDegree": "bachelor",
+    "ceterms:Certificate": "certificate",
+    "ceterms:TechnicalLevel1Certificate": "certificate",
+    "ceterms:TechnicalLevel2Certificate": "certificate",
+    "ceterms:TechnicalLevel3Certificate": "certificate",
+    "ceterms:AcademicCertificate": "certificate",
+    "ceterms:HigherEducationLevel1Certificate": "certificate",
+    "ceterms:ApprenticeshipCertificate": "certificate",
+    "ceterms:ProfessionalCertificate": "certificate",
+    "ceterms:AssociateDegree": "associate",
+    "ceterms:AssociateOfArtsDegree": "associate",
+    "ceterms:AssociateOfAppliedScienceDegree": "associate",
+    "ceterms:AssociateOfScienceDegree": "associate",
+    "ceterms:BachelorDegree": "bachelor",
+    "ceterms:BachelorOfScienceDegree": "bachelor",
     "ceterms:BachelorOfArtsDegree": "bachelor",
-    "ceterms:MasterDegree": "graduate", "ceterms:MasterOfScienceDegree": "graduate",
-    "ceterms:MasterOfArtsDegree": "graduate", "ceterms:ResearchDoctorate": "graduate",
-    "ceterms:ProfessionalDoctorate": "graduate", "ceterms:DoctoralDegree": "graduate",
+    "ceterms:MasterDegree": "graduate",
+    "ceterms:MasterOfScienceDegree": "graduate",
+    "ceterms:MasterOfArtsDegree": "graduate",
+    "ceterms:ResearchDoctorate": "graduate",
+    "ceterms:ProfessionalDoctorate": "graduate",
+    "ceterms:DoctoralDegree": "graduate",
     "ceterms:PostBaccalaureateCertificate": "graduate",
-    "ceterms:Certification": "professional", "ceterms:License": "license",
+    "ceterms:Certification": "professional",
+    "ceterms:License": "license",
 }
 LADDER_RANK = {"short": 0, "certificate": 1, "associate": 2, "bachelor": 3, "graduate": 4}
 LOPP_CLASSES = ("ceterms:LearningProgram", "ceterms:Course", "ceterms:LearningOpportunityProfile")
@@ -98,13 +144,18 @@ T_SNAPSHOT = datetime(2026, 8, 21, 6, 0, tzinfo=UTC)
 
 def derived_uuid(seed: int, *parts: object) -> uuid.UUID:
     """A deterministic version-4 UUID for ``parts`` (so CTIDs are stable for a seed)."""
-    digest = hashlib.blake2b("|".join(map(str, (seed, *parts))).encode(), digest_size=16).digest()
-    return uuid.UUID(bytes=digest, version=4)
+    return uuid.UUID(derived_uuid_str(seed, *parts))
+
+
+def derived_uuid_str(seed: int, *parts: object) -> str:
+    """:func:`derived_uuid` as a string, computed without the ``uuid`` module (hot path)."""
+    h = hashlib.blake2b("|".join(map(str, (seed, *parts))).encode(), digest_size=16).hexdigest()
+    return f"{h[:8]}-{h[8:12]}-4{h[13:16]}-{'89ab'[int(h[16], 16) & 3]}{h[17:20]}-{h[20:32]}"
 
 
 def derived_ctid(seed: int, kind: str, idx: int, sub: object = "") -> str:
     """CTID of record ``idx`` of ``kind`` (``sub`` for nodes inside a record's graph, e.g. competencies)."""
-    return f"ce-{derived_uuid(seed, kind, idx, sub)}"
+    return f"ce-{derived_uuid_str(seed, kind, idx, sub)}"
 
 
 def class_counts(scale: float) -> dict[str, int]:
@@ -122,18 +173,39 @@ def class_counts(scale: float) -> dict[str, int]:
     for cls in sorted(exact, key=lambda c: (counts[c] - exact[c], c))[:rest]:
         counts[cls] += 1
     # Every record kind the pipeline handles exists at least once, also at tiny scales.
-    for cls in ("ceterms:Pathway", "asn:ProgressionModel", "ceterms:QACredentialOrganization", "ceterms:Collection",
-                "ceterms:AssessmentProfile", "ceterms:AccreditAction"):
+    for cls in (
+        "ceterms:Pathway",
+        "asn:ProgressionModel",
+        "ceterms:QACredentialOrganization",
+        "ceterms:Collection",
+        "ceterms:AssessmentProfile",
+        "ceterms:AccreditAction",
+    ):
         counts[cls] = max(counts[cls], 1 if cls != "ceterms:QACredentialOrganization" else 2)
     return counts
 
 
+class _Record:
+    """CTID computed on first use (most planned records are only ever referenced by a few others)."""
+
+    __slots__ = ()
+
+    @property
+    def ctid(self) -> str:
+        """The record's CTID (derived from seed, record kind and index)."""
+        value = self._ctid
+        if value is None:
+            value = self._ctid = derived_ctid(self.seed, self.rkind, self.idx)
+        return value
+
+
 @dataclass(slots=True)
-class Org:
+class Org(_Record):
     """An organization of the twin."""
 
     idx: int
-    ctid: str
+    seed: int
+    rkind: str
     cls: str
     kind: str
     state: str | None
@@ -146,14 +218,16 @@ class Org:
     focus: list = field(default_factory=list)  # CIP codes the organization works in
     creds: list = field(default_factory=list)
     programs: list = field(default_factory=list)
+    _ctid: str | None = None
 
 
 @dataclass(slots=True)
-class Cred:
+class Cred(_Record):
     """A credential of the twin."""
 
     idx: int
-    ctid: str
+    seed: int
+    rkind: str
     cls: str
     level: str
     org: int
@@ -165,14 +239,16 @@ class Cred:
     dsps: list = field(default_factory=list)
     qa: list = field(default_factory=list)
     framework: int | None = None
+    _ctid: str | None = None
 
 
 @dataclass(slots=True)
-class Item:
+class Item(_Record):
     """Any other record: learning opportunity, assessment, framework, task, action, ..."""
 
     idx: int
-    ctid: str
+    seed: int
+    rkind: str
     cls: str
     org: int
     state: str | None
@@ -180,6 +256,7 @@ class Item:
     cip: str | None = None
     links: list = field(default_factory=list)
     n: int = 0  # competencies in a framework, members in a collection, ...
+    _ctid: str | None = None
 
 
 @dataclass(eq=False)
@@ -212,15 +289,40 @@ class Plan:
         return self.orgs[idx].ctid
 
 
-KIND_CODES = ("org", "qa", "cred", "lopp", "asmt", "tvp", "tint", "dsp", "fw", "task", "occ", "ind", "action",
-              "coll", "path", "pm")
+KIND_CODES = (
+    "org",
+    "qa",
+    "cred",
+    "lopp",
+    "asmt",
+    "tvp",
+    "tint",
+    "dsp",
+    "fw",
+    "task",
+    "occ",
+    "ind",
+    "action",
+    "coll",
+    "path",
+    "pm",
+)
 KIND_OF_CLASS = {
-    "ceterms:CredentialOrganization": "org", "ceterms:Organization": "org",
-    "ceterms:QACredentialOrganization": "qa", "ceterms:AssessmentProfile": "asmt",
-    "ceterms:TransferValueProfile": "tvp", "ceterms:TransferIntermediary": "tint", "qdata:DataSetProfile": "dsp",
-    "ceasn:CompetencyFramework": "fw", "ceterms:Task": "task", "ceterms:Industry": "ind",
-    "ceterms:AccreditAction": "action", "ceterms:RegulateAction": "action", "ceterms:Collection": "coll",
-    "ceterms:Pathway": "path", "asn:ProgressionModel": "pm",
+    "ceterms:CredentialOrganization": "org",
+    "ceterms:Organization": "org",
+    "ceterms:QACredentialOrganization": "qa",
+    "ceterms:AssessmentProfile": "asmt",
+    "ceterms:TransferValueProfile": "tvp",
+    "ceterms:TransferIntermediary": "tint",
+    "qdata:DataSetProfile": "dsp",
+    "ceasn:CompetencyFramework": "fw",
+    "ceterms:Task": "task",
+    "ceterms:Industry": "ind",
+    "ceterms:AccreditAction": "action",
+    "ceterms:RegulateAction": "action",
+    "ceterms:Collection": "coll",
+    "ceterms:Pathway": "path",
+    "asn:ProgressionModel": "pm",
 }
 for _c in LOPP_CLASSES:
     KIND_OF_CLASS[_c] = "lopp"
@@ -258,8 +360,16 @@ def build_plan(scale: float, seed: int) -> Plan:
         foreign = rng.random() < FOREIGN_ORG_RATE
         state = None if foreign else world.state_pool.pick(rng)
         org = Org(
-            idx=i, ctid=derived_ctid(seed, "org", i), cls=cls, kind=rng.choices(kinds, weights=kind_w, k=1)[0],
-            state=state, size=rng.paretovariate(1.3), quality=rng.betavariate(1.5, 1.5), publisher=i, style=0,
+            idx=i,
+            seed=seed,
+            rkind="org",
+            cls=cls,
+            kind=rng.choices(kinds, weights=kind_w, k=1)[0],
+            state=state,
+            size=rng.paretovariate(1.3),
+            quality=rng.betavariate(1.5, 1.5),
+            publisher=i,
+            style=0,
             foreign_region=rng.choice(("Ontario", "British Columbia", "Alberta", "Jalisco")) if foreign else None,
         )
         orgs.append(org)
@@ -285,9 +395,19 @@ def build_plan(scale: float, seed: int) -> Plan:
 
     qa_orgs: list[Org] = []
     for i in range(counts.get("ceterms:QACredentialOrganization", 0)):
-        qa = Org(idx=i, ctid=derived_ctid(seed, "qa", i), cls="ceterms:QACredentialOrganization",
-                 kind="accreditor", state=world.state_pool.pick(rng), size=rng.paretovariate(1.1), quality=0.8,
-                 publisher=-1, style=len(styles), richness=0.7 + 0.3 * rng.random())
+        qa = Org(
+            idx=i,
+            seed=seed,
+            rkind="qa",
+            cls="ceterms:QACredentialOrganization",
+            kind="accreditor",
+            state=world.state_pool.pick(rng),
+            size=rng.paretovariate(1.1),
+            quality=0.8,
+            publisher=-1,
+            style=len(styles),
+            richness=0.7 + 0.3 * rng.random(),
+        )
         styles.append(Style.draw(rng))
         qa_orgs.append(qa)
 
@@ -321,8 +441,18 @@ def build_plan(scale: float, seed: int) -> Plan:
         level = CREDENTIAL_LEVEL[cls]
         org = orgs[level_pools[level].pick(rng)]
         soc, cip = soc_for(org, level)
-        cred = Cred(idx=i, ctid=derived_ctid(seed, "cred", i), cls=cls, level=level, org=org.idx, state=org.state,
-                    soc=soc, cip=cip, deprecated=rng.random() < DEPRECATED_RATE)
+        cred = Cred(
+            idx=i,
+            seed=seed,
+            rkind="cred",
+            cls=cls,
+            level=level,
+            org=org.idx,
+            state=org.state,
+            soc=soc,
+            cip=cip,
+            deprecated=rng.random() < DEPRECATED_RATE,
+        )
         creds.append(cred)
         org.creds.append(i)
     _link_stacks(creds, orgs, rng)
@@ -330,8 +460,9 @@ def build_plan(scale: float, seed: int) -> Plan:
     items: dict[str, list[Item]] = {k: [] for k in KIND_CODES if k not in ("org", "qa", "cred")}
 
     def new_item(kind: str, cls: str, org: Org, soc: str | None = None, cip: str | None = None) -> Item:
-        item = Item(idx=len(items[kind]), ctid=derived_ctid(seed, kind, len(items[kind])), cls=cls, org=org.idx,
-                    state=org.state, soc=soc, cip=cip)
+        item = Item(
+            idx=len(items[kind]), seed=seed, rkind=kind, cls=cls, org=org.idx, state=org.state, soc=soc, cip=cip
+        )
         items[kind].append(item)
         return item
 
@@ -451,10 +582,13 @@ def build_plan(scale: float, seed: int) -> Plan:
         new_item("ind", "ceterms:Industry", org, soc)
 
     # ---- collections, progression models, pathways ---------------------------------------------------
+    creds_by_state: dict[str | None, list[Cred]] = {}
+    for c in creds:
+        creds_by_state.setdefault(c.state, []).append(c)
     for _ in range(counts.get("ceterms:Collection", 0)):
         org = orgs[rng.choice(publishers).idx]
         item = new_item("coll", "ceterms:Collection", org)
-        pool = [c for c in creds if c.state == org.state] or creds
+        pool = creds_by_state.get(org.state) or creds
         for cred in rng.sample(pool, min(len(pool), rng.randint(5, 120))):
             item.links.append(("ceterms:hasMember", "cred", cred.idx))
     for _ in range(counts.get("asn:ProgressionModel", 0)):
@@ -508,9 +642,23 @@ def build_plan(scale: float, seed: int) -> Plan:
             special[code] = "broken_jwt" if rng.random() < 0.5 else "broken_graph"
         elif r > 1 - BROKEN_RATE - LEGACY_JWT_RATE:
             special[code] = "legacy_jwt"
-    return Plan(scale=scale, seed=seed, counts=counts, world=world, styles=styles, state_quality=state_quality,
-                orgs=orgs, qa_orgs=qa_orgs, creds=creds, items=items, order=order, reserve=reserve, special=special,
-                soc_frameworks=soc_frameworks, soc_occupation=soc_occupation)
+    return Plan(
+        scale=scale,
+        seed=seed,
+        counts=counts,
+        world=world,
+        styles=styles,
+        state_quality=state_quality,
+        orgs=orgs,
+        qa_orgs=qa_orgs,
+        creds=creds,
+        items=items,
+        order=order,
+        reserve=reserve,
+        special=special,
+        soc_frameworks=soc_frameworks,
+        soc_occupation=soc_occupation,
+    )
 
 
 _NO_RESERVE = {KIND_CODES.index(k) for k in ("org", "qa", "pm", "path", "coll", "tint", "ind")}

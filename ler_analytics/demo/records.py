@@ -14,7 +14,7 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 
-from ler_analytics.demo.plan import Cred, Item, Org, Plan, derived_ctid, derived_uuid
+from ler_analytics.demo.plan import Cred, Item, Org, Plan, derived_ctid, derived_uuid_str
 from ler_analytics.demo.quirks import REGISTRY, Writer
 
 CONTEXT = "https://credreg.net/ctdl/schema/context/json"
@@ -22,59 +22,153 @@ CONTEXT_HTTP = "http://credreg.net/ctdl/schema/context/json"
 CASN_CONTEXT = "https://credreg.net/ctdlasn/schema/context/json"
 
 FIELD_BY_MAJOR = {
-    "11": "Management", "13": "Business and Finance", "15": "Information Technology", "17": "Engineering",
-    "19": "Science", "21": "Community and Social Services", "23": "Legal Studies", "25": "Education",
-    "27": "Arts and Media", "29": "Health Sciences", "31": "Healthcare Support", "33": "Public Safety",
-    "35": "Culinary Arts", "37": "Facilities Services", "39": "Personal Care Services", "41": "Sales",
-    "43": "Office Administration", "45": "Agriculture", "47": "Construction Trades", "49": "Maintenance and Repair",
-    "51": "Advanced Manufacturing", "53": "Transportation and Logistics",
+    "11": "Management",
+    "13": "Business and Finance",
+    "15": "Information Technology",
+    "17": "Engineering",
+    "19": "Science",
+    "21": "Community and Social Services",
+    "23": "Legal Studies",
+    "25": "Education",
+    "27": "Arts and Media",
+    "29": "Health Sciences",
+    "31": "Healthcare Support",
+    "33": "Public Safety",
+    "35": "Culinary Arts",
+    "37": "Facilities Services",
+    "39": "Personal Care Services",
+    "41": "Sales",
+    "43": "Office Administration",
+    "45": "Agriculture",
+    "47": "Construction Trades",
+    "49": "Maintenance and Repair",
+    "51": "Advanced Manufacturing",
+    "53": "Transportation and Logistics",
 }
-TOWNS = ("Springfield", "Franklin", "Greenville", "Clinton", "Madison", "Georgetown", "Salem", "Fairview",
-         "Riverside", "Jackson", "Marion", "Oxford", "Arlington", "Ashland", "Burlington", "Centerville")
-SURNAMES = ("Whitfield", "Harmon", "Calloway", "Pruitt", "Lindqvist", "Okafor", "Delgado", "Nakamura", "Brennan",
-            "Castillo", "Hargrove", "Moreau", "Patel", "Sorensen", "Abernathy", "Kowalski", "Tran", "Oyelaran",
-            "Fitzgerald", "Montoya", "Ridgeway", "Sutherland", "Vance", "Whitaker", "Yamada", "Zeller")
+TOWNS = (
+    "Springfield",
+    "Franklin",
+    "Greenville",
+    "Clinton",
+    "Madison",
+    "Georgetown",
+    "Salem",
+    "Fairview",
+    "Riverside",
+    "Jackson",
+    "Marion",
+    "Oxford",
+    "Arlington",
+    "Ashland",
+    "Burlington",
+    "Centerville",
+)
+SURNAMES = (
+    "Whitfield",
+    "Harmon",
+    "Calloway",
+    "Pruitt",
+    "Lindqvist",
+    "Okafor",
+    "Delgado",
+    "Nakamura",
+    "Brennan",
+    "Castillo",
+    "Hargrove",
+    "Moreau",
+    "Patel",
+    "Sorensen",
+    "Abernathy",
+    "Kowalski",
+    "Tran",
+    "Oyelaran",
+    "Fitzgerald",
+    "Montoya",
+    "Ridgeway",
+    "Sutherland",
+    "Vance",
+    "Whitaker",
+    "Yamada",
+    "Zeller",
+)
 KIND_LABEL = {
-    "community_college": "public two-year college", "university": "university",
-    "technical_college": "technical college", "training_provider": "training provider",
-    "certification_body": "certification body", "licensing_board": "state licensing board",
-    "employer": "employer", "association": "professional association", "accreditor": "accrediting agency",
+    "community_college": "public two-year college",
+    "university": "university",
+    "technical_college": "technical college",
+    "training_provider": "training provider",
+    "certification_body": "certification body",
+    "licensing_board": "state licensing board",
+    "employer": "employer",
+    "association": "professional association",
+    "accreditor": "accrediting agency",
 }
 KIND_AGENT = {
-    "community_college": ("orgType:TwoYear", "orgType:Postsecondary"), "university": ("orgType:FourYear",
-                                                                                      "orgType:Postsecondary"),
-    "technical_college": ("orgType:Technical", "orgType:Postsecondary"), "training_provider": ("orgType:TrainingProvider",),
+    "community_college": ("orgType:TwoYear", "orgType:Postsecondary"),
+    "university": ("orgType:FourYear", "orgType:Postsecondary"),
+    "technical_college": ("orgType:Technical", "orgType:Postsecondary"),
+    "training_provider": ("orgType:TrainingProvider",),
     "certification_body": ("orgType:CertificationBody", "orgType:AssessmentBody"),
-    "licensing_board": ("orgType:Government", "orgType:Regulator"), "employer": ("orgType:Business",),
+    "licensing_board": ("orgType:Government", "orgType:Regulator"),
+    "employer": ("orgType:Business",),
     "association": ("orgType:ProfessionalAssociation",),
     "accreditor": ("orgType:QualityAssurance", "orgType:AccreditationBody"),
 }
 KIND_SECTOR = {
-    "community_college": "Public", "university": "Public", "technical_college": "Public",
-    "training_provider": "PrivateForProfit", "certification_body": "PrivateNonProfit", "licensing_board": "Public",
-    "employer": "PrivateForProfit", "association": "PrivateNonProfit", "accreditor": "PrivateNonProfit",
+    "community_college": "Public",
+    "university": "Public",
+    "technical_college": "Public",
+    "training_provider": "PrivateForProfit",
+    "certification_body": "PrivateNonProfit",
+    "licensing_board": "Public",
+    "employer": "PrivateForProfit",
+    "association": "PrivateNonProfit",
+    "accreditor": "PrivateNonProfit",
 }
-KIND_TLD = {"community_college": "edu", "university": "edu", "technical_college": "edu", "licensing_board": "gov",
-            "association": "org", "certification_body": "org", "accreditor": "org"}
+KIND_TLD = {
+    "community_college": "edu",
+    "university": "edu",
+    "technical_college": "edu",
+    "licensing_board": "gov",
+    "association": "org",
+    "certification_body": "org",
+    "accreditor": "org",
+}
 AUDIENCE = {
-    "short": ("BeginnerLevel", "IntermediateLevel"), "certificate": ("PostSecondaryLevel", "BeginnerLevel"),
-    "associate": ("AssociatesDegreeLevel", "LowerDivisionLevel"), "bachelor": ("BachelorsDegreeLevel",
-                                                                               "UpperDivisionLevel"),
-    "graduate": ("MastersDegreeLevel", "GraduateLevel"), "professional": ("ProfessionalLevel", "AdvancedLevel"),
+    "short": ("BeginnerLevel", "IntermediateLevel"),
+    "certificate": ("PostSecondaryLevel", "BeginnerLevel"),
+    "associate": ("AssociatesDegreeLevel", "LowerDivisionLevel"),
+    "bachelor": ("BachelorsDegreeLevel", "UpperDivisionLevel"),
+    "graduate": ("MastersDegreeLevel", "GraduateLevel"),
+    "professional": ("ProfessionalLevel", "AdvancedLevel"),
     "license": ("ProfessionalLevel",),
 }
 COST = {  # (low, high) USD and cost type
-    "short": (90, 2500, "Tuition"), "certificate": (900, 14000, "Tuition"), "associate": (6000, 32000, "Tuition"),
-    "bachelor": (28000, 160000, "Tuition"), "graduate": (18000, 95000, "Tuition"),
-    "professional": (120, 900, "StandaloneAssessment"), "license": (40, 450, "ProcessingFee"),
+    "short": (90, 2500, "Tuition"),
+    "certificate": (900, 14000, "Tuition"),
+    "associate": (6000, 32000, "Tuition"),
+    "bachelor": (28000, 160000, "Tuition"),
+    "graduate": (18000, 95000, "Tuition"),
+    "professional": (120, 900, "StandaloneAssessment"),
+    "license": (40, 450, "ProcessingFee"),
 }
 DURATION = {
-    "short": ("PT16H", "PT40H", "P2W", "P6W", "P3M"), "certificate": ("P4M", "P6M", "P9M", "P1Y"),
-    "associate": ("P2Y", "P18M", "P3Y"), "bachelor": ("P4Y", "P3Y"), "graduate": ("P2Y", "P1Y", "P5Y"),
-    "professional": ("PT4H", "P3M", "P6M"), "license": ("P1Y", "P2Y"),
+    "short": ("PT16H", "PT40H", "P2W", "P6W", "P3M"),
+    "certificate": ("P4M", "P6M", "P9M", "P1Y"),
+    "associate": ("P2Y", "P18M", "P3Y"),
+    "bachelor": ("P4Y", "P3Y"),
+    "graduate": ("P2Y", "P1Y", "P5Y"),
+    "professional": ("PT4H", "P3M", "P6M"),
+    "license": ("P1Y", "P2Y"),
 }
-ONLINE_SHARE = {"short": 0.45, "certificate": 0.2, "associate": 0.15, "bachelor": 0.15, "graduate": 0.35,
-                "professional": 0.5, "license": 0.0}
+ONLINE_SHARE = {
+    "short": 0.45,
+    "certificate": 0.2,
+    "associate": 0.15,
+    "bachelor": 0.15,
+    "graduate": 0.35,
+    "professional": 0.5,
+    "license": 0.0,
+}
 AUD = "https://credreg.net/ctdl/terms/AudienceLevel"
 DELIVERY = "https://credreg.net/ctdl/terms/Delivery"
 STATUS = "https://credreg.net/ctdl/terms/CredentialStatus"
@@ -105,6 +199,25 @@ def record_rng(seed: int, kind: str, idx: int, version: int = 0) -> random.Rando
     """The random stream of one record (independent of every other record)."""
     digest = hashlib.blake2b(f"{seed}|{kind}|{idx}|{version}".encode(), digest_size=8).digest()
     return random.Random(int.from_bytes(digest, "big"))
+
+
+class HashPick:
+    """Cheap deterministic choices from a hash (names shared between records need no Random seeding)."""
+
+    __slots__ = ("v",)
+
+    def __init__(self, *parts: object) -> None:
+        digest = hashlib.blake2b("|".join(map(str, parts)).encode(), digest_size=24).digest()
+        self.v = int.from_bytes(digest, "big")
+
+    def randrange(self, n: int) -> int:
+        """An integer in ``[0, n)``."""
+        self.v, r = divmod(self.v, n)
+        return r
+
+    def choice(self, seq):  # noqa: ANN001, ANN201 - same contract as random.choice
+        """One item of a non-empty sequence."""
+        return seq[self.randrange(len(seq))]
 
 
 def uri(ctid: str) -> str:
@@ -144,31 +257,54 @@ def _field(soc: str | None) -> str:
 
 # ---- names shared by a record and the records that mention it ---------------------------------------
 
+
 @lru_cache(maxsize=200_000)
 def org_name(plan: Plan, kind_code: str, idx: int) -> str:
     """Name of organization ``idx`` (``kind_code`` "org" or "qa")."""
     org = plan.orgs[idx] if kind_code == "org" else plan.qa_orgs[idx]
-    rng = record_rng(plan.seed, kind_code, idx, "name")
+    rng = HashPick(plan.seed, kind_code, idx, "name")
     st = plan.world.state_name.get(org.state or "", org.foreign_region or "National")
     place = rng.choice((plan.world.state_capital.get(org.state or "", "") or rng.choice(TOWNS), *TOWNS[:6]))
     sur = rng.choice(SURNAMES)
     fieldw = rng.choice(list(FIELD_BY_MAJOR.values()))
     region = rng.choice(("Northwest", "Middle States", "Southern", "Higher Learning"))
     options = {
-        "community_college": (f"{place} Community College", f"{sur} County Community College",
-                              f"Community College of {st}"),
-        "university": (f"{st} {rng.choice(('State', 'Central', 'Northern', 'Southern'))} University",
-                       f"University of {st} at {place}", f"{sur} University", f"{sur} College"),
-        "technical_college": (f"{place} Technical College", f"{sur} Institute of Technology",
-                              f"{st} Technical Institute"),
-        "training_provider": (f"{sur} {fieldw} Academy", f"{fieldw} Training Center of {place}",
-                              f"{sur} Career Institute", f"{place} Skills Center"),
-        "certification_body": (f"National {fieldw} Certification Board", f"American Board of {fieldw}",
-                               f"{fieldw} Credentialing Council"),
-        "licensing_board": (f"{st} Board of {fieldw}", f"{st} Department of Professional Licensing",
-                            f"{st} {fieldw} Licensing Commission"),
-        "employer": (f"{sur} {rng.choice(('Health', 'Industries', 'Logistics', 'Systems', 'Energy'))}",
-                     f"{sur} & {rng.choice(SURNAMES)} Inc."),
+        "community_college": (
+            f"{place} Community College",
+            f"{sur} County Community College",
+            f"Community College of {st}",
+        ),
+        "university": (
+            f"{st} {rng.choice(('State', 'Central', 'Northern', 'Southern'))} University",
+            f"University of {st} at {place}",
+            f"{sur} University",
+            f"{sur} College",
+        ),
+        "technical_college": (
+            f"{place} Technical College",
+            f"{sur} Institute of Technology",
+            f"{st} Technical Institute",
+        ),
+        "training_provider": (
+            f"{sur} {fieldw} Academy",
+            f"{fieldw} Training Center of {place}",
+            f"{sur} Career Institute",
+            f"{place} Skills Center",
+        ),
+        "certification_body": (
+            f"National {fieldw} Certification Board",
+            f"American Board of {fieldw}",
+            f"{fieldw} Credentialing Council",
+        ),
+        "licensing_board": (
+            f"{st} Board of {fieldw}",
+            f"{st} Department of Professional Licensing",
+            f"{st} {fieldw} Licensing Commission",
+        ),
+        "employer": (
+            f"{sur} {rng.choice(('Health', 'Industries', 'Logistics', 'Systems', 'Energy'))}",
+            f"{sur} & {rng.choice(SURNAMES)} Inc.",
+        ),
         "association": (f"{st} {fieldw} Association", f"Association of {fieldw} Professionals"),
         "accreditor": (f"Commission on {fieldw} Accreditation", f"{region} Commission on Colleges"),
     }[org.kind]
@@ -179,13 +315,17 @@ def org_name(plan: Plan, kind_code: str, idx: int) -> str:
 def cred_name(plan: Plan, idx: int) -> str:
     """Name of credential ``idx``: built from its CIP or SOC title and its type."""
     c = plan.creds[idx]
-    rng = record_rng(plan.seed, "cred", idx, "name")
+    rng = HashPick(plan.seed, "cred", idx, "name")
     prog = _program_title(plan, c.cip, c.soc)
     occ = _singular(plan.world.soc_title.get(c.soc, "Specialist"))
     local = c.cls.split(":")[1]
     st = plan.world.state_name.get(c.state or "", "")
     names = {
-        "AssociateDegree": (f"Associate of Applied Science in {prog}", f"{prog}, A.A.S.", f"Associate Degree in {prog}"),
+        "AssociateDegree": (
+            f"Associate of Applied Science in {prog}",
+            f"{prog}, A.A.S.",
+            f"Associate Degree in {prog}",
+        ),
         "AssociateOfAppliedScienceDegree": (f"Associate of Applied Science in {prog}", f"{prog} AAS"),
         "AssociateOfArtsDegree": (f"Associate of Arts in {prog}", f"{prog}, A.A."),
         "AssociateOfScienceDegree": (f"Associate of Science in {prog}", f"{prog}, A.S."),
@@ -203,7 +343,8 @@ def cred_name(plan: Plan, idx: int) -> str:
         "License": (f"{st} {occ} License".strip(), f"Licensed {occ}"),
         "CertificateOfCompletion": (f"{prog} Certificate of Completion", f"{occ} Training Completion"),
         "MicroCredential": (f"{prog} Microcredential", f"Micro-credential: {occ} Essentials"),
-        "OpenBadge": (f"{prog} Badge",), "DigitalBadge": (f"{occ} Digital Badge",),
+        "OpenBadge": (f"{prog} Badge",),
+        "DigitalBadge": (f"{occ} Digital Badge",),
         "TechnicalLevel1Certificate": (f"Technical Certificate Level 1: {prog}",),
         "TechnicalLevel2Certificate": (f"Technical Certificate Level 2: {prog}",),
         "TechnicalLevel3Certificate": (f"Technical Certificate Level 3: {prog}",),
@@ -219,7 +360,7 @@ def cred_name(plan: Plan, idx: int) -> str:
 def lopp_name(plan: Plan, idx: int) -> str:
     """Name of learning opportunity ``idx``."""
     x = plan.items["lopp"][idx]
-    rng = record_rng(plan.seed, "lopp", idx, "name")
+    rng = HashPick(plan.seed, "lopp", idx, "name")
     prog = _program_title(plan, x.cip, x.soc)
     if x.cls == "ceterms:Course":
         topics = plan.world.soc_knowledge.get(x.soc or "", []) + plan.world.soc_skills.get(x.soc or "", [])
@@ -255,10 +396,17 @@ def competencies(plan: Plan, fw_idx: int) -> list[tuple[str, str, str, int | Non
     soc = fw.soc or ""
     field = _field(soc)
     pools = [
-        ("Skills", [f"{s}: {w.element_description.get(s, '').rstrip('.')}".rstrip(": ")
-                    for s in w.soc_skills.get(soc, [])]),
-        ("Knowledge", [f"Knowledge of {k.lower()}: {w.element_description.get(k, '').rstrip('.')}".rstrip(": ")
-                       for k in w.soc_knowledge.get(soc, [])]),
+        (
+            "Skills",
+            [f"{s}: {w.element_description.get(s, '').rstrip('.')}".rstrip(": ") for s in w.soc_skills.get(soc, [])],
+        ),
+        (
+            "Knowledge",
+            [
+                f"Knowledge of {k.lower()}: {w.element_description.get(k, '').rstrip('.')}".rstrip(": ")
+                for k in w.soc_knowledge.get(soc, [])
+            ],
+        ),
         ("Technology", [f"Use {t} in {field.lower()} work" for t in w.soc_tech.get(soc, [])]),
         ("Tasks", [t for _i, t in w.soc_tasks.get(soc, [])]),
     ]
@@ -286,6 +434,7 @@ def competencies(plan: Plan, fw_idx: int) -> list[tuple[str, str, str, int | Non
 
 
 # ---- rendering ----------------------------------------------------------------------------------------
+
 
 class Renderer:
     """Renders planned records as CTDL graphs."""
@@ -322,24 +471,35 @@ class Renderer:
             return place
         st = self.plan.world
         ap = None
-        place["ceterms:addressLocality"] = w.text(st.state_capital.get(state) or rng.choice(TOWNS)) \
-            if rng.random() < 0.6 else w.text(rng.choice(TOWNS))
-        place["ceterms:addressRegion"] = w.region(state, st.state_name.get(state, state), ap) \
-            if w.style.region != "ap" else w.region(state, st.state_name.get(state, state), _AP.get(state))
+        place["ceterms:addressLocality"] = (
+            w.text(st.state_capital.get(state) or rng.choice(TOWNS))
+            if rng.random() < 0.6
+            else w.text(rng.choice(TOWNS))
+        )
+        place["ceterms:addressRegion"] = (
+            w.region(state, st.state_name.get(state, state), ap)
+            if w.style.region != "ap"
+            else w.region(state, st.state_name.get(state, state), _AP.get(state))
+        )
         if rng.random() < 0.7:
             place["ceterms:addressCountry"] = w.text(rng.choice(("United States", "US", "USA")))
         if rng.random() < 0.6:
             place["ceterms:postalCode"] = f"{rng.randrange(1000, 99950):05d}"
         if rng.random() < 0.5:
-            place["ceterms:streetAddress"] = w.text(f"{rng.randrange(1, 9999)} {rng.choice(SURNAMES)} "
-                                                    f"{rng.choice(('Street', 'Avenue', 'Boulevard', 'Road'))}")
+            place["ceterms:streetAddress"] = w.text(
+                f"{rng.randrange(1, 9999)} {rng.choice(SURNAMES)} "
+                f"{rng.choice(('Street', 'Avenue', 'Boulevard', 'Road'))}"
+            )
         return place
 
     def _soc_cao(self, w: Writer, soc: str) -> dict:
         code, node, framework = w.soc(soc)
-        cao = {"@type": "ceterms:CredentialAlignmentObject", "ceterms:framework": framework,
-               "ceterms:frameworkName": w.text("Standard Occupational Classification"),
-               "ceterms:targetNodeName": w.text(self.world.soc_title.get(soc, soc))}
+        cao = {
+            "@type": "ceterms:CredentialAlignmentObject",
+            "ceterms:framework": framework,
+            "ceterms:frameworkName": w.text("Standard Occupational Classification"),
+            "ceterms:targetNodeName": w.text(self.world.soc_title.get(soc, soc)),
+        }
         if code:
             cao["ceterms:codedNotation"] = code
         if node:
@@ -348,19 +508,25 @@ class Renderer:
 
     def _naics_cao(self, w: Writer, code: str, rng: random.Random) -> dict:
         spelled = code if rng.random() < 0.8 else (code + "00")[:6]
-        cao = {"@type": "ceterms:CredentialAlignmentObject", "ceterms:codedNotation": spelled,
-               "ceterms:framework": "https://www.census.gov/naics/",
-               "ceterms:frameworkName": w.text("North American Industry Classification System"),
-               "ceterms:targetNodeName": w.text(self.world.naics_title.get(code, "Industry"))}
+        cao = {
+            "@type": "ceterms:CredentialAlignmentObject",
+            "ceterms:codedNotation": spelled,
+            "ceterms:framework": "https://www.census.gov/naics/",
+            "ceterms:frameworkName": w.text("North American Industry Classification System"),
+            "ceterms:targetNodeName": w.text(self.world.naics_title.get(code, "Industry")),
+        }
         if rng.random() < 0.2:
             cao["ceterms:targetNode"] = f"https://www.census.gov/naics/?input={code}&year=2022&details={code}"
         return cao
 
     def _cip_cao(self, w: Writer, cip: str) -> dict:
-        return {"@type": "ceterms:CredentialAlignmentObject", "ceterms:codedNotation": w.cip(cip),
-                "ceterms:framework": "https://nces.ed.gov/ipeds/cipcode/Default.aspx?y=56",
-                "ceterms:frameworkName": w.text("Classification of Instructional Programs"),
-                "ceterms:targetNodeName": w.text(self.world.cip_title.get(cip, cip))}
+        return {
+            "@type": "ceterms:CredentialAlignmentObject",
+            "ceterms:codedNotation": w.cip(cip),
+            "ceterms:framework": "https://nces.ed.gov/ipeds/cipcode/Default.aspx?y=56",
+            "ceterms:frameworkName": w.text("Classification of Instructional Programs"),
+            "ceterms:targetNodeName": w.text(self.world.cip_title.get(cip, cip)),
+        }
 
     def _industries(self, w: Writer, soc: str | None, rng: random.Random, k: int) -> list[dict]:
         pool = self.world.soc_industries.get(soc or "")
@@ -376,16 +542,24 @@ class Renderer:
     def _cost(self, w: Writer, level: str, rng: random.Random) -> list[dict]:
         low, high, kind = COST[level]
         price = round(rng.uniform(low, high), -1 if high < 5000 else -2)
-        profile = {"@type": "ceterms:CostProfile", "ceterms:directCostType": w.concept(COSTTYPE, f"costType:{kind}",
-                                                                                         kind),
-                   "ceterms:price": price, "ceterms:currency": "USD",
-                   "ceterms:description": w.text("Estimated total cost" if kind == "Tuition" else "Fee")}
+        profile = {
+            "@type": "ceterms:CostProfile",
+            "ceterms:directCostType": w.concept(COSTTYPE, f"costType:{kind}", kind),
+            "ceterms:price": price,
+            "ceterms:currency": "USD",
+            "ceterms:description": w.text("Estimated total cost" if kind == "Tuition" else "Fee"),
+        }
         out = [profile]
         if level in ("certificate", "associate", "bachelor") and rng.random() < 0.4:
-            out.append({"@type": "ceterms:CostProfile",
-                        "ceterms:directCostType": w.concept(COSTTYPE, "costType:LearningResource", "Learning Resource"),
-                        "ceterms:price": round(rng.uniform(100, 2500), -1), "ceterms:currency": "USD",
-                        "ceterms:description": w.text("Books and supplies")})
+            out.append(
+                {
+                    "@type": "ceterms:CostProfile",
+                    "ceterms:directCostType": w.concept(COSTTYPE, "costType:LearningResource", "Learning Resource"),
+                    "ceterms:price": round(rng.uniform(100, 2500), -1),
+                    "ceterms:currency": "USD",
+                    "ceterms:description": w.text("Books and supplies"),
+                }
+            )
         return out
 
     def _duration(self, w: Writer, level: str, rng: random.Random) -> list[dict]:
@@ -412,9 +586,15 @@ class Renderer:
             comps = [c for c in every if c[3] is not None] or every
             picks = comps[: max(1, min(k, len(comps)))]
             fw_ctid = self.ctid("fw", fw_idx)
-            return [{"@type": "ceterms:CredentialAlignmentObject", "ceterms:targetNode": w.ref(ctid),
-                     "ceterms:targetNodeName": w.text(text), "ceterms:framework": w.ref(fw_ctid)}
-                    for ctid, text, _cat, _p in picks]
+            return [
+                {
+                    "@type": "ceterms:CredentialAlignmentObject",
+                    "ceterms:targetNode": w.ref(ctid),
+                    "ceterms:targetNodeName": w.text(text),
+                    "ceterms:framework": w.ref(fw_ctid),
+                }
+                for ctid, text, _cat, _p in picks
+            ]
         names = (self.world.soc_skills.get(soc, []) + self.world.soc_knowledge.get(soc, []))[:k]
         return [{"@type": "ceterms:CredentialAlignmentObject", "ceterms:targetNodeName": w.text(n)} for n in names]
 
@@ -434,14 +614,29 @@ class Renderer:
     def _result(self, node_ctid: str, cls: str, owner: Org, graph: list[dict]) -> Rendered:
         style = self.plan.styles[owner.style]
         pub = self.plan.orgs[owner.publisher] if owner.publisher >= 0 else owner
-        return Rendered(ctid=node_ctid, ctdl_type=cls, owner_ctid=owner.ctid, publisher_ctid=pub.ctid, graph=graph,
-                        context=CONTEXT_HTTP if style.context_http else CONTEXT, style=owner.style)
+        return Rendered(
+            ctid=node_ctid,
+            ctdl_type=cls,
+            owner_ctid=owner.ctid,
+            publisher_ctid=pub.ctid,
+            graph=graph,
+            context=CONTEXT_HTTP if style.context_http else CONTEXT,
+            style=owner.style,
+        )
 
     # records -----------------------------------------------------------------------------------------
-    def render(self, kind: str, idx: int, version: int = 0) -> Rendered:
-        """Render record ``idx`` of ``kind`` (``version`` > 0: a later revision for the events history)."""
-        rng = record_rng(self.plan.seed, kind, idx, version)
-        return getattr(self, f"_r_{kind}")(idx, rng, version)
+    def render(self, kind: str, idx: int, version: int = 0, rng: random.Random | None = None) -> Rendered:
+        """Render record ``idx`` of ``kind`` (``version`` > 0: a later revision for the events history).
+
+        ``rng`` defaults to the record's own stream (:func:`record_rng`); callers that need more
+        draws for the same record (envelope times) pass that stream and keep using it.
+        """
+        if rng is None:
+            rng = record_rng(self.plan.seed, kind, idx, version)
+        rendered = getattr(self, f"_r_{kind}")(idx, rng, version)
+        if version:
+            _mark_revision(rendered.graph[0], version)
+        return rendered
 
     def _r_org(self, idx: int, rng: random.Random, version: int) -> Rendered:
         org = self.plan.orgs[idx]
@@ -482,8 +677,11 @@ class Renderer:
                 node["ceterms:industryType"] = inds
         if rng.random() < 0.2 + 0.5 * r and org.creds:
             node["ceterms:owns"] = [self._ref(w, "cred", c) for c in org.creds[:50]]
-        if org.kind in ("university", "community_college", "technical_college") and self.plan.qa_orgs \
-                and rng.random() < 0.3 + 0.5 * r:
+        if (
+            org.kind in ("university", "community_college", "technical_college")
+            and self.plan.qa_orgs
+            and rng.random() < 0.3 + 0.5 * r
+        ):
             node["ceterms:accreditedBy"] = [self._ref(w, "qa", (idx * 7919) % len(self.plan.qa_orgs))]
         if rng.random() < 0.3 + 0.4 * r:
             node["ceterms:foundingDate"] = str(rng.randrange(1880, 2020))
@@ -509,8 +707,10 @@ class Renderer:
                 text += f" (Revised {version}.)"
             node["ceterms:description"] = w.text(text)
         if has(0.7 + 0.3 * r):
-            node["ceterms:subjectWebpage"] = (f"https://www.{_slug(org_name(self.plan, 'org', org.idx))}."
-                                              f"{KIND_TLD.get(org.kind, 'com')}/programs/{_slug(name)}")
+            node["ceterms:subjectWebpage"] = (
+                f"https://www.{_slug(org_name(self.plan, 'org', org.idx))}."
+                f"{KIND_TLD.get(org.kind, 'com')}/programs/{_slug(name)}"
+            )
         node["ceterms:ownedBy"] = [self._ref(w, "org", org.idx)]
         if has(0.3 + 0.6 * r):
             node["ceterms:offeredBy"] = [self._ref(w, "org", org.idx)]
@@ -564,31 +764,47 @@ class Renderer:
         if c.framework is not None or has(0.02 + 0.35 * r):
             comps = self._competency_refs(w, c.framework, c.soc, rng, rng.randint(3, 8))
         if requires_lopp or requires_asmt or requires_cred or comps or has(0.1 + 0.3 * r):
-            node["ceterms:requires"] = [self._condition(
-                w, "Requirements to earn the credential", targetLearningOpportunity=requires_lopp,
-                targetAssessment=requires_asmt, targetCredential=requires_cred, targetCompetency=comps)]
+            node["ceterms:requires"] = [
+                self._condition(
+                    w,
+                    "Requirements to earn the credential",
+                    targetLearningOpportunity=requires_lopp,
+                    targetAssessment=requires_asmt,
+                    targetCredential=requires_cred,
+                    targetCompetency=comps,
+                )
+            ]
         prep = [self._ref(w, k, i) for p, k, i in c.links if p == "ceterms:isPreparationFor"]
         if prep:
-            node["ceterms:isPreparationFor"] = [self._condition(w, "Prepares for the next credential in the stack",
-                                                                targetCredential=prep)]
+            node["ceterms:isPreparationFor"] = [
+                self._condition(w, "Prepares for the next credential in the stack", targetCredential=prep)
+            ]
         adv = [self._ref(w, k, i) for p, k, i in c.links if p == "ceterms:advancedStandingFrom"]
         if adv:
             cp = self._condition(w, "Credit for a completed credential", targetCredential=adv)
-            cp["ceterms:creditValue"] = [{"@type": "ceterms:ValueProfile", "schema:value": float(rng.choice((6, 9, 12,
-                                                                                                            15, 30))),
-                                          "ceterms:creditUnitType": [w.concept(CREDIT, "creditUnit:SemesterHour",
-                                                                               "Semester Hour")]}]
+            cp["ceterms:creditValue"] = [
+                {
+                    "@type": "ceterms:ValueProfile",
+                    "schema:value": float(rng.choice((6, 9, 12, 15, 30))),
+                    "ceterms:creditUnitType": ["creditUnit:SemesterHour"],
+                }
+            ]
             node["ceterms:advancedStandingFrom"] = [cp]
         graph = [node]
         if c.qa:
             refs = []
             for q in c.qa:
                 if has(0.2):  # QA body as a blank node in the same graph (older publishing tools)
-                    bnode = f"_:{derived_uuid(self.plan.seed, 'bnode', idx, q)}"
+                    bnode = f"_:{derived_uuid_str(self.plan.seed, 'bnode', idx, q)}"
                     refs.append(bnode)
-                    graph.append({"@id": bnode, "@type": "ceterms:QACredentialOrganization",
-                                  "ceterms:name": w.text(org_name(self.plan, "qa", q)),
-                                  "ceterms:subjectWebpage": f"https://www.{_slug(org_name(self.plan, 'qa', q))}.org/"})
+                    graph.append(
+                        {
+                            "@id": bnode,
+                            "@type": "ceterms:QACredentialOrganization",
+                            "ceterms:name": w.text(org_name(self.plan, "qa", q)),
+                            "ceterms:subjectWebpage": f"https://www.{_slug(org_name(self.plan, 'qa', q))}.org/",
+                        }
+                    )
                 else:
                     refs.append(self._ref(w, "qa", q))
             node["ceterms:accreditedBy"] = refs
@@ -596,12 +812,18 @@ class Renderer:
             node["qdata:relevantDataSet"] = [self._ref(w, "dsp", d) for d in c.dsps]
             if has(0.3):
                 earn = self._earnings(c.state, c.soc, c.level, rng)
-                node["ceterms:aggregateData"] = [{"@type": "ceterms:AggregateDataProfile",
-                                                  "ceterms:description": w.text("Median earnings of completers"),
-                                                  "ceterms:medianEarnings": int(earn), "ceterms:currency": "USD"}]
+                node["ceterms:aggregateData"] = [
+                    {
+                        "@type": "ceterms:AggregateDataProfile",
+                        "ceterms:description": w.text("Median earnings of completers"),
+                        "ceterms:medianEarnings": int(earn),
+                        "ceterms:currency": "USD",
+                    }
+                ]
         if c.level == "license" and c.state and has(0.6):
-            node["ceterms:jurisdiction"] = [{"@type": "ceterms:JurisdictionProfile",
-                                             "ceterms:mainJurisdiction": [self._place(w, org, rng)]}]
+            node["ceterms:jurisdiction"] = [
+                {"@type": "ceterms:JurisdictionProfile", "ceterms:mainJurisdiction": [self._place(w, org, rng)]}
+            ]
         return self._result(c.ctid, c.cls, org, graph)
 
     def _field_word(self, soc: str | None) -> str:
@@ -609,8 +831,15 @@ class Renderer:
 
     def _earnings(self, state: str | None, soc: str, level: str, rng: random.Random) -> float:
         base = self.world.wage_state.get((state or "", soc)) or self.world.wage_national.get(soc) or 48000.0
-        factor = {"short": 0.82, "certificate": 0.86, "associate": 0.9, "bachelor": 1.0, "graduate": 1.12,
-                  "professional": 1.0, "license": 1.0}.get(level, 1.0)
+        factor = {
+            "short": 0.82,
+            "certificate": 0.86,
+            "associate": 0.9,
+            "bachelor": 1.0,
+            "graduate": 1.12,
+            "professional": 1.0,
+            "license": 1.0,
+        }.get(level, 1.0)
         return round(base * factor * rng.lognormvariate(0, 0.15), -2)
 
     def _r_lopp(self, idx: int, rng: random.Random, version: int) -> Rendered:
@@ -626,20 +855,26 @@ class Renderer:
         if has(0.5 + 0.5 * r):
             node["ceterms:description"] = w.text(
                 f"{name} covers {', '.join(self.world.soc_knowledge.get(x.soc or '', ['core topics'])[:3]).lower()}"
-                f" for students preparing to work as {self.world.soc_title.get(x.soc or '', 'professionals').lower()}.")
+                f" for students preparing to work as {self.world.soc_title.get(x.soc or '', 'professionals').lower()}."
+            )
         if has(0.6 + 0.4 * r):
-            node["ceterms:subjectWebpage"] = (f"https://www.{_slug(org_name(self.plan, 'org', org.idx))}."
-                                              f"{KIND_TLD.get(org.kind, 'com')}/catalog/{_slug(name)}")
+            node["ceterms:subjectWebpage"] = (
+                f"https://www.{_slug(org_name(self.plan, 'org', org.idx))}."
+                f"{KIND_TLD.get(org.kind, 'com')}/catalog/{_slug(name)}"
+            )
         node["ceterms:ownedBy"] = [self._ref(w, "org", org.idx)]
         if has(0.4 + 0.5 * r):
             node["ceterms:offeredBy"] = [self._ref(w, "org", org.idx)]
         if x.cls == "ceterms:Course":
             node["ceterms:codedNotation"] = course_code(self.plan, idx)
             if has(0.3 + 0.6 * r):
-                node["ceterms:creditValue"] = [{"@type": "ceterms:ValueProfile",
-                                                "schema:value": float(rng.choice((1, 2, 3, 3, 3, 4, 5))),
-                                                "ceterms:creditUnitType": [w.concept(CREDIT, "creditUnit:SemesterHour",
-                                                                                     "Semester Hour")]}]
+                node["ceterms:creditValue"] = [
+                    {
+                        "@type": "ceterms:ValueProfile",
+                        "schema:value": float(rng.choice((1, 2, 3, 3, 3, 4, 5))),
+                        "ceterms:creditUnitType": ["creditUnit:SemesterHour"],
+                    }
+                ]
         if has(0.3 + 0.6 * r):
             node["ceterms:inLanguage"] = ["en"]
         if has(0.1 + 0.7 * r):
@@ -665,7 +900,9 @@ class Renderer:
             node["ceterms:isPartOf"] = part_of
         prep = [self._ref(w, k, i) for p, k, i in x.links if p == "ceterms:isPreparationFor"]
         if prep:
-            node["ceterms:isPreparationFor"] = [self._condition(w, "Prepares for the credential", targetCredential=prep)]
+            node["ceterms:isPreparationFor"] = [
+                self._condition(w, "Prepares for the credential", targetCredential=prep)
+            ]
         return self._result(x.ctid, x.cls, org, [node])
 
     def _r_asmt(self, idx: int, rng: random.Random, version: int) -> Rendered:
@@ -698,15 +935,20 @@ class Renderer:
         credits = float(rng.choice((1, 2, 3, 3, 3, 4, 6, 9, 12)))
         node["ceterms:name"] = w.text(f"{src_name}: {credits:g} semester hours")
         node["ceterms:description"] = w.text(
-            f"Transfer value for completing {src_name}, recommended by {org_name(self.plan, 'org', org.idx)}.")
+            f"Transfer value for completing {src_name}, recommended by {org_name(self.plan, 'org', org.idx)}."
+        )
         node["ceterms:ownedBy"] = [self._ref(w, "org", org.idx)]
         node["ceterms:subjectWebpage"] = f"https://www.{_slug(org_name(self.plan, 'org', org.idx))}.edu/transfer"
         node["ceterms:startDate"] = f"{rng.randrange(2015, 2026)}-{rng.randrange(1, 13):02d}-01"
         if rng.random() < 0.5:
             node["ceterms:lifeCycleStatusType"] = w.concept(LIFECYCLE, "lifeCycle:Active", "Active")
-        node["ceterms:transferValue"] = [{"@type": "ceterms:ValueProfile", "schema:value": credits,
-                                          "ceterms:creditUnitType": [w.concept(CREDIT, "creditUnit:SemesterHour",
-                                                                               "Semester Hour")]}]
+        node["ceterms:transferValue"] = [
+            {
+                "@type": "ceterms:ValueProfile",
+                "schema:value": credits,
+                "ceterms:creditUnitType": ["creditUnit:SemesterHour"],
+            }
+        ]
         if src:
             node["ceterms:transferValueFrom"] = [self._ref(w, *src)]
         if dst:
@@ -739,8 +981,9 @@ class Renderer:
         node["qdata:relevantDataSetFor"] = [self._ref(w, "cred", about)]
         node["qdata:dataProvider"] = self._ref(w, "org", org.idx)
         if cred.state:
-            node["ceterms:jurisdiction"] = [{"@type": "ceterms:JurisdictionProfile",
-                                             "ceterms:mainJurisdiction": [self._place(w, org, rng)]}]
+            node["ceterms:jurisdiction"] = [
+                {"@type": "ceterms:JurisdictionProfile", "ceterms:mainJurisdiction": [self._place(w, org, rng)]}
+            ]
         if cred.cip:
             node["ceterms:instructionalProgramType"] = [self._cip_cao(w, cred.cip)]
         frames = []
@@ -749,18 +992,32 @@ class Renderer:
             earn = self._earnings(cred.state, cred.soc, cred.level, rng)
             holders = max(5, int(rng.lognormvariate(4.0, 0.9)))
             employed = min(99.0, max(35.0, rng.gauss(78 + 8 * org.richness, 8)))
-            frames.append({
-                "@type": "qdata:DataSetTimeFrame", "ceterms:startDate": f"{year}-07-01",
-                "ceterms:endDate": f"{year + 1}-06-30",
-                "qdata:dataAttributes": [{
-                    "@type": "qdata:DataProfile", "ceterms:description": w.text("Completers of the program"),
-                    "qdata:holdersInSet": [{"@type": "schema:QuantitativeValue", "schema:value": float(holders)}],
-                    "qdata:employmentRate": [{"@type": "schema:QuantitativeValue",
-                                              "qdata:percentage": round(employed, 1)}],
-                    "qdata:earningsAmount": [{"@type": "schema:MonetaryAmount", "schema:value": earn,
-                                              "schema:description": w.text("Median annual earnings, USD")}],
-                }],
-            })
+            frames.append(
+                {
+                    "@type": "qdata:DataSetTimeFrame",
+                    "ceterms:startDate": f"{year}-07-01",
+                    "ceterms:endDate": f"{year + 1}-06-30",
+                    "qdata:dataAttributes": [
+                        {
+                            "@type": "qdata:DataProfile",
+                            "ceterms:description": w.text("Completers of the program"),
+                            "qdata:holdersInSet": [
+                                {"@type": "schema:QuantitativeValue", "schema:value": float(holders)}
+                            ],
+                            "qdata:employmentRate": [
+                                {"@type": "schema:QuantitativeValue", "qdata:percentage": round(employed, 1)}
+                            ],
+                            "qdata:earningsAmount": [
+                                {
+                                    "@type": "schema:MonetaryAmount",
+                                    "schema:value": earn,
+                                    "schema:description": w.text("Median annual earnings, USD"),
+                                }
+                            ],
+                        }
+                    ],
+                }
+            )
         node["qdata:dataSetTimePeriod"] = frames
         return self._result(x.ctid, x.cls, org, [node])
 
@@ -770,20 +1027,33 @@ class Renderer:
         w = self._writer(org, rng)
         fw_uri = uri(x.ctid)
         soc_title = self.world.soc_title.get(x.soc or "", "Workforce")
-        node = {"@id": fw_uri, "@type": "ceasn:CompetencyFramework", "ceterms:ctid": x.ctid,
-                "ceasn:name": w.text(f"{soc_title} Competency Model" + (f" v{version + 1}" if version else "")),
-                "ceasn:description": w.text(f"Skills, knowledge, tools and tasks expected of "
-                                            f"{soc_title.lower()}, based on O*NET."),
-                "ceasn:publisher": [self._ref(w, "org", org.idx)], "ceasn:creator": [self._ref(w, "org", org.idx)],
-                "ceasn:inLanguage": ["en"], "ceasn:publicationStatusType": "publicationStatus:Published"}
+        node = {
+            "@id": fw_uri,
+            "@type": "ceasn:CompetencyFramework",
+            "ceterms:ctid": x.ctid,
+            "ceasn:name": w.text(f"{soc_title} Competency Model" + (f" v{version + 1}" if version else "")),
+            "ceasn:description": w.text(
+                f"Skills, knowledge, tools and tasks expected of {soc_title.lower()}, based on O*NET."
+            ),
+            "ceasn:publisher": [self._ref(w, "org", org.idx)],
+            "ceasn:creator": [self._ref(w, "org", org.idx)],
+            "ceasn:inLanguage": ["en"],
+            "ceasn:publicationStatusType": "publicationStatus:Published",
+        }
         if x.soc and rng.random() < 0.6:
             node["ceterms:occupationType"] = [self._soc_cao(w, x.soc)]
         comps = competencies(self.plan, idx)
         nodes = []
         children: dict[int, list[str]] = {}
         for pos, (cctid, text, cat, parent) in enumerate(comps):
-            cnode = {"@id": uri(cctid), "@type": "ceasn:Competency", "ceterms:ctid": cctid,
-                     "ceasn:competencyText": w.text(text), "ceasn:isPartOf": fw_uri, "ceasn:inLanguage": ["en"]}
+            cnode = {
+                "@id": uri(cctid),
+                "@type": "ceasn:Competency",
+                "ceterms:ctid": cctid,
+                "ceasn:competencyText": w.text(text),
+                "ceasn:isPartOf": fw_uri,
+                "ceasn:inLanguage": ["en"],
+            }
             if parent is None:
                 cnode["ceasn:isTopChildOf"] = fw_uri
                 cnode["ceasn:competencyCategory"] = w.text(cat)
@@ -878,13 +1148,18 @@ class Renderer:
         org = self._org(x.org)
         w = self._writer(org, rng)
         st = self.world.state_name.get(org.state or "", "National")
-        cat, label = rng.choice((("ETPL", "Eligible Training Provider List"), ("InDemand", "In-Demand Credentials"),
-                                 ("IndustryRecognized", "Industry-Recognized Credentials")))
+        cat, label = rng.choice(
+            (
+                ("ETPL", "Eligible Training Provider List"),
+                ("InDemand", "In-Demand Credentials"),
+                ("IndustryRecognized", "Industry-Recognized Credentials"),
+            )
+        )
         node = self._base(x.ctid, x.cls)
         node["ceterms:name"] = w.text(f"{st} {label}")
         node["ceterms:description"] = w.text(f"Credentials on the {st} {label.lower()}.")
         node["ceterms:ownedBy"] = [self._ref(w, "org", org.idx)]
-        node["ceterms:collectionType"] = [w.concept(COLLECTION, f"collectionCategory:{cat}", label)]
+        node["ceterms:collectionType"] = [f"collectionCategory:{cat}"]  # range skos:Concept: a concept CURIE
         node["ceterms:hasMember"] = [self._ref(w, k, i) for p, k, i in x.links if p == "ceterms:hasMember"]
         return self._result(x.ctid, x.cls, org, [node])
 
@@ -893,17 +1168,29 @@ class Renderer:
         org = self._org(x.org)
         w = self._writer(org, rng)
         pm_uri = uri(x.ctid)
-        node = {"@id": pm_uri, "@type": "asn:ProgressionModel", "ceterms:ctid": x.ctid,
-                "ceasn:name": w.text(f"{org_name(self.plan, 'org', org.idx)} Career Progression Levels"),
-                "ceasn:description": w.text("Levels used to place pathway components from entry to advanced."),
-                "ceasn:publisher": [self._ref(w, "org", org.idx)], "ceasn:inLanguage": ["en"]}
+        node = {
+            "@id": pm_uri,
+            "@type": "asn:ProgressionModel",
+            "ceterms:ctid": x.ctid,
+            "ceasn:name": w.text(f"{org_name(self.plan, 'org', org.idx)} Career Progression Levels"),
+            "ceasn:description": w.text("Levels used to place pathway components from entry to advanced."),
+            "ceasn:publisher": [self._ref(w, "org", org.idx)],
+            "ceasn:inLanguage": ["en"],
+        }
         levels = []
         names = ("Entry", "Foundational", "Intermediate", "Advanced")
         for k, label in enumerate(names):
             lctid = derived_ctid(self.plan.seed, "pm", idx, k)
-            levels.append({"@id": uri(lctid), "@type": "asn:ProgressionLevel", "ceterms:ctid": lctid,
-                           "skos:prefLabel": w.text(label), "ceasn:inProgressionModel": pm_uri,
-                           "skos:topConceptOf": pm_uri})
+            levels.append(
+                {
+                    "@id": uri(lctid),
+                    "@type": "asn:ProgressionLevel",
+                    "ceterms:ctid": lctid,
+                    "skos:prefLabel": w.text(label),
+                    "ceasn:inProgressionModel": pm_uri,
+                    "skos:topConceptOf": pm_uri,
+                }
+            )
         for k in range(len(levels) - 1):
             levels[k]["ceterms:precedes"] = [levels[k + 1]["@id"]]
         node["skos:hasTopConcept"] = [lv["@id"] for lv in levels]
@@ -921,13 +1208,21 @@ class Renderer:
         for pos, (kind, target) in enumerate(comps):
             cctid = derived_ctid(self.plan.seed, "path", idx, pos)
             if kind == "cred":
-                cnode = {"@id": uri(cctid), "@type": "ceterms:CredentialComponent", "ceterms:ctid": cctid,
-                         "ceterms:name": w.text(cred_name(self.plan, target)),
-                         "ceterms:credentialType": self.plan.creds[target].cls}
+                cnode = {
+                    "@id": uri(cctid),
+                    "@type": "ceterms:CredentialComponent",
+                    "ceterms:ctid": cctid,
+                    "ceterms:name": w.text(cred_name(self.plan, target)),
+                    "ceterms:credentialType": self.plan.creds[target].cls,
+                }
             else:
                 title = self.world.soc_title.get(self.plan.items["occ"][target].soc or "", "Job")
-                cnode = {"@id": uri(cctid), "@type": "ceterms:JobComponent", "ceterms:ctid": cctid,
-                         "ceterms:name": w.text(_singular(title))}
+                cnode = {
+                    "@id": uri(cctid),
+                    "@type": "ceterms:JobComponent",
+                    "ceterms:ctid": cctid,
+                    "ceterms:name": w.text(_singular(title)),
+                }
             cnode["ceterms:proxyFor"] = uri(self.ctid(kind, target))
             cnode["ceterms:isPartOf"] = [path_uri]
             if level_ctids:
@@ -937,23 +1232,51 @@ class Renderer:
             nodes[pos]["ceterms:precedes"] = [nodes[pos + 1]["@id"]]
             nodes[pos + 1]["ceasn:hasChild"] = [nodes[pos]["@id"]]
             nodes[pos]["ceasn:isChildOf"] = [nodes[pos + 1]["@id"]]
-            nodes[pos + 1]["ceterms:hasCondition"] = [{
-                "@type": "ceterms:ComponentCondition", "ceterms:name": w.text("Complete the previous step"),
-                "ceterms:requiredNumber": 1, "ceterms:targetComponent": [nodes[pos]["@id"]]}]
+            nodes[pos + 1]["ceterms:hasCondition"] = [
+                {
+                    "@type": "ceterms:ComponentCondition",
+                    "ceterms:name": w.text("Complete the previous step"),
+                    "ceterms:requiredNumber": 1,
+                    "ceterms:targetComponent": [nodes[pos]["@id"]],
+                }
+            ]
         dest = nodes[-1]
         dest["ceterms:isDestinationComponentOf"] = [path_uri]
         first = cred_name(self.plan, comps[0][1]) if comps and comps[0][0] == "cred" else "Entry"
-        node = {"@id": path_uri, "@type": "ceterms:Pathway", "ceterms:ctid": x.ctid,
-                "ceterms:name": w.text(f"{_field(x.soc)} Pathway: {first} to {lang_plain(dest['ceterms:name'])}"),
-                "ceterms:description": w.text("A stackable pathway from a first credential to a career."),
-                "ceterms:ownedBy": [self._ref(w, "org", org.idx)], "ceterms:offeredBy": [self._ref(w, "org", org.idx)],
-                "ceterms:subjectWebpage": f"https://www.{_slug(org_name(self.plan, 'org', org.idx))}.edu/pathways",
-                "ceterms:hasPart": [n["@id"] for n in nodes], "ceterms:hasDestinationComponent": [dest["@id"]]}
+        node = {
+            "@id": path_uri,
+            "@type": "ceterms:Pathway",
+            "ceterms:ctid": x.ctid,
+            "ceterms:name": w.text(f"{_field(x.soc)} Pathway: {first} to {lang_plain(dest['ceterms:name'])}"),
+            "ceterms:description": w.text("A stackable pathway from a first credential to a career."),
+            "ceterms:ownedBy": [self._ref(w, "org", org.idx)],
+            "ceterms:offeredBy": [self._ref(w, "org", org.idx)],
+            "ceterms:subjectWebpage": f"https://www.{_slug(org_name(self.plan, 'org', org.idx))}.edu/pathways",
+            "ceterms:hasPart": [n["@id"] for n in nodes],
+            "ceterms:hasDestinationComponent": [dest["@id"]],
+        }
         if n_pm:
             node["asn:hasProgressionModel"] = [uri(self.ctid("pm", x.n))]
         if x.soc:
             node["ceterms:occupationType"] = [self._soc_cao(w, x.soc)]
         return self._result(x.ctid, x.cls, org, [node, *nodes])
+
+
+def _mark_revision(top: dict, version: int) -> None:
+    """Make a later revision visibly different: its description says when it was revised."""
+    key = "ceasn:description" if "ceasn:name" in top else "ceterms:description"
+    name = top.get("ceasn:name") or top.get("ceterms:name")
+    note = f"Revision {version + 1} of this record."
+    old = top.get(key)
+    if isinstance(old, dict):
+        lang, text = next(iter(old.items()))
+        top[key] = {lang: f"{text} {note}" if isinstance(text, str) else note}
+    elif isinstance(old, str):
+        top[key] = f"{old} {note}"
+    elif isinstance(name, dict):
+        top[key] = {next(iter(name)): note}
+    else:
+        top[key] = note
 
 
 def lang_plain(value: object) -> str:
@@ -963,12 +1286,51 @@ def lang_plain(value: object) -> str:
     return str(value)
 
 
-_AP = {"AL": "Ala.", "AZ": "Ariz.", "AR": "Ark.", "CA": "Calif.", "CO": "Colo.", "CT": "Conn.", "DE": "Del.",
-       "FL": "Fla.", "GA": "Ga.", "IL": "Ill.", "IN": "Ind.", "KS": "Kan.", "KY": "Ky.", "LA": "La.", "MD": "Md.",
-       "MA": "Mass.", "MI": "Mich.", "MN": "Minn.", "MS": "Miss.", "MO": "Mo.", "MT": "Mont.", "NE": "Neb.",
-       "NV": "Nev.", "NH": "N.H.", "NJ": "N.J.", "NM": "N.M.", "NY": "N.Y.", "NC": "N.C.", "ND": "N.D.",
-       "OK": "Okla.", "OR": "Ore.", "PA": "Pa.", "RI": "R.I.", "SC": "S.C.", "SD": "S.D.", "TN": "Tenn.",
-       "VT": "Vt.", "VA": "Va.", "WA": "Wash.", "WV": "W.Va.", "WI": "Wis.", "WY": "Wyo.", "DC": "D.C."}
+_AP = {
+    "AL": "Ala.",
+    "AZ": "Ariz.",
+    "AR": "Ark.",
+    "CA": "Calif.",
+    "CO": "Colo.",
+    "CT": "Conn.",
+    "DE": "Del.",
+    "FL": "Fla.",
+    "GA": "Ga.",
+    "IL": "Ill.",
+    "IN": "Ind.",
+    "KS": "Kan.",
+    "KY": "Ky.",
+    "LA": "La.",
+    "MD": "Md.",
+    "MA": "Mass.",
+    "MI": "Mich.",
+    "MN": "Minn.",
+    "MS": "Miss.",
+    "MO": "Mo.",
+    "MT": "Mont.",
+    "NE": "Neb.",
+    "NV": "Nev.",
+    "NH": "N.H.",
+    "NJ": "N.J.",
+    "NM": "N.M.",
+    "NY": "N.Y.",
+    "NC": "N.C.",
+    "ND": "N.D.",
+    "OK": "Okla.",
+    "OR": "Ore.",
+    "PA": "Pa.",
+    "RI": "R.I.",
+    "SC": "S.C.",
+    "SD": "S.D.",
+    "TN": "Tenn.",
+    "VT": "Vt.",
+    "VA": "Va.",
+    "WA": "Wash.",
+    "WV": "W.Va.",
+    "WI": "Wis.",
+    "WY": "Wyo.",
+    "DC": "D.C.",
+}
 
 
 def items_of(plan: Plan, kind: str) -> list[Item] | list[Cred] | list[Org]:

@@ -53,8 +53,9 @@ def _prepare(out: Path) -> None:
             shutil.rmtree(out / sub)
 
 
-def generate(out: str | os.PathLike[str], *, scale: float = DEFAULT_SCALE, seed: int = DEFAULT_SEED,
-             progress: bool = False) -> Path:
+def generate(
+    out: str | os.PathLike[str], *, scale: float = DEFAULT_SCALE, seed: int = DEFAULT_SEED, progress: bool = False
+) -> Path:
     """Generate the Registry twin's initial state as a complete, labelled snapshot.
 
     The snapshot holds ``raw/envelopes-NNNNN.jsonl.gz`` (one envelope per line, exactly the
@@ -83,8 +84,7 @@ def generate(out: str | os.PathLike[str], *, scale: float = DEFAULT_SCALE, seed:
     _prepare(out)
     source = demo_source(scale, seed)
     query = {"generator": "ler_analytics.demo", "scale": float(scale), "seed": int(seed)}
-    base = {"source": source, "synthetic": True, "notice": DEMO_NOTICE, "query": query,
-            "community": "ce-registry"}
+    base = {"source": source, "synthetic": True, "notice": DEMO_NOTICE, "query": query, "community": "ce-registry"}
     write_manifest(out, base, complete=False)
     plan = build_plan(float(scale), int(seed))
     by_type: Counter[str] = Counter()
@@ -113,8 +113,9 @@ def generate(out: str | os.PathLike[str], *, scale: float = DEFAULT_SCALE, seed:
     return out
 
 
-def demo_dir(scale: float = DEFAULT_SCALE, seed: int = DEFAULT_SEED, data_dir: str | os.PathLike[str] | None = None
-             ) -> Path:
+def demo_dir(
+    scale: float = DEFAULT_SCALE, seed: int = DEFAULT_SEED, data_dir: str | os.PathLike[str] | None = None
+) -> Path:
     """Where :func:`ensure_demo` keeps the twin: ``<data_dir>/demo`` (defaults) or ``demo-<scale>-<seed>``."""
     from ler_analytics.config import Settings
 
@@ -133,8 +134,9 @@ def _is_ready(path: Path, source: str) -> bool:
     return manifest.get("source") == source and manifest.get("status") == "complete" and built
 
 
-def ensure_demo(scale: float = DEFAULT_SCALE, seed: int = DEFAULT_SEED,
-                data_dir: str | os.PathLike[str] | None = None) -> Path:
+def ensure_demo(
+    scale: float = DEFAULT_SCALE, seed: int = DEFAULT_SEED, data_dir: str | os.PathLike[str] | None = None
+) -> Path:
     """Return a generated and built twin snapshot, creating it on first use.
 
     The snapshot lives in ``<LER_DATA_DIR>/demo`` (default scale and seed) or

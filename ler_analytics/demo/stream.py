@@ -36,7 +36,7 @@ def _times(plan: Plan, pos: int, rng: random.Random) -> tuple[datetime, datetime
     created = plan.created_at(pos)
     if rng.random() > UPDATED_SHARE:
         return created, created, 0
-    revisions = 1 + min(20, int(rng.expovariate(0.4)))
+    revisions = 1 + min(12, int(rng.expovariate(0.8)))
     updated = created + (T_SNAPSHOT - created) * (rng.random() ** 1.5)
     return created, updated, revisions
 
@@ -44,13 +44,27 @@ def _times(plan: Plan, pos: int, rng: random.Random) -> tuple[datetime, datetime
 def _secondary(plan: Plan, rendered: Rendered, rng: random.Random) -> Rendered:
     """A third party's copy of a record: same CTID, fewer properties, another publisher."""
     top = dict(rendered.graph[0])
-    for prop in ("ceterms:estimatedCost", "ceterms:estimatedDuration", "ceterms:keyword", "ceterms:availableAt",
-                 "ceterms:requires", "ceterms:isPreparationFor", "ceterms:advancedStandingFrom"):
+    for prop in (
+        "ceterms:estimatedCost",
+        "ceterms:estimatedDuration",
+        "ceterms:keyword",
+        "ceterms:availableAt",
+        "ceterms:requires",
+        "ceterms:isPreparationFor",
+        "ceterms:advancedStandingFrom",
+    ):
         if prop in top and rng.random() < 0.6:
             del top[prop]
     publisher = plan.orgs[rng.randrange(len(plan.orgs))].ctid
-    return Rendered(ctid=rendered.ctid, ctdl_type=rendered.ctdl_type, owner_ctid=rendered.owner_ctid,
-                    publisher_ctid=publisher, graph=[top], context=rendered.context, style=rendered.style)
+    return Rendered(
+        ctid=rendered.ctid,
+        ctdl_type=rendered.ctdl_type,
+        owner_ctid=rendered.owner_ctid,
+        publisher_ctid=publisher,
+        graph=[top],
+        context=rendered.context,
+        style=rendered.style,
+    )
 
 
 def iter_envelopes(scale: float, seed: int) -> Iterator[dict]:
@@ -68,17 +82,25 @@ def iter_envelopes(scale: float, seed: int) -> Iterator[dict]:
     renderer = Renderer(plan)
     for pos, code in enumerate(plan.order):
         kind, idx = decode(code)
-        rng = record_rng(plan.seed, kind, idx, "envelope")
-        rendered = renderer.render(kind, idx)
+        rng = record_rng(plan.seed, kind, idx, 0)
+        rendered = renderer.render(kind, idx, 0, rng)
         created, updated, revisions = _times(plan, pos, rng)
         special = plan.special.get(code, "")
         variant = special if special in ("legacy_jwt", "broken_jwt", "broken_graph") else ""
-        yield make_envelope(plan, rendered, created=created, updated=updated, revisions=revisions, rng=rng,
-                            variant=variant)
+        yield make_envelope(
+            plan, rendered, created=created, updated=updated, revisions=revisions, rng=rng, variant=variant
+        )
         if special == "duplicate":
             copy = _secondary(plan, rendered, rng)
-            yield make_envelope(plan, copy, created=created + timedelta(seconds=1),
-                                updated=created + timedelta(seconds=1), revisions=0, rng=rng, variant="secondary")
+            yield make_envelope(
+                plan,
+                copy,
+                created=created + timedelta(seconds=1),
+                updated=created + timedelta(seconds=1),
+                revisions=0,
+                rng=rng,
+                variant="secondary",
+            )
 
 
 def iter_change_batches(
@@ -100,8 +122,9 @@ def iter_change_batches(
     plan = build_plan(float(scale), int(seed))
     renderer = Renderer(plan)
     rng = random.Random(f"changes|{seed}|{scale}|{batches}|{change_rate}")
-    alive: list[int] = [c for c in plan.order if plan.special.get(c, "") not in ("broken_jwt", "broken_graph",
-                                                                                 "legacy_jwt")]
+    alive: list[int] = [
+        c for c in plan.order if plan.special.get(c, "") not in ("broken_jwt", "broken_graph", "legacy_jwt")
+    ]
     position = {c: p for p, c in enumerate(plan.order)} if alive else {}
     versions: dict[int, int] = {}
     created_later: dict[int, datetime] = {}
@@ -122,9 +145,9 @@ def iter_change_batches(
             if event == "create":
                 code = reserve.pop(rng.randrange(len(reserve)))
                 kind, idx = decode(code)
-                rendered = renderer.render(kind, idx)
-                env = make_envelope(plan, rendered, created=at, updated=at, revisions=0,
-                                    rng=record_rng(plan.seed, kind, idx, "envelope"))
+                rec_rng = record_rng(plan.seed, kind, idx, 0)
+                rendered = renderer.render(kind, idx, 0, rec_rng)
+                env = make_envelope(plan, rendered, created=at, updated=at, revisions=0, rng=rec_rng)
                 alive.append(code)
                 created_later[code] = at
                 batch.append(Change("create", rendered.ctid, env, at))
@@ -142,9 +165,9 @@ def iter_change_batches(
                 continue
             version = versions.get(code, 0) + 1
             versions[code] = version
-            rendered = renderer.render(kind, idx, version)
+            rec_rng = record_rng(plan.seed, kind, idx, version)
+            rendered = renderer.render(kind, idx, version, rec_rng)
             created = created_later.get(code) or plan.created_at(position[code])
-            env = make_envelope(plan, rendered, created=created, updated=at, revisions=version,
-                                rng=record_rng(plan.seed, kind, idx, f"envelope-{version}"))
+            env = make_envelope(plan, rendered, created=created, updated=at, revisions=version, rng=rec_rng)
             batch.append(Change("update", ctid, env, at))
         yield batch

@@ -9,6 +9,7 @@ technology skills and task statements, and wages per state and SOC.
 
 from __future__ import annotations
 
+import bisect
 import itertools
 from dataclasses import dataclass, field
 from functools import cache
@@ -35,7 +36,7 @@ class Pool:
 
     def pick(self, rng) -> object:
         """One weighted draw."""
-        return rng.choices(self.items, cum_weights=self.cum, k=1)[0]
+        return self.items[bisect.bisect(self.cum, rng.random() * self.cum[-1])]
 
 
 def _pool(items: list, weights: list[float]) -> Pool:
@@ -128,8 +129,11 @@ def load_world() -> World:
         if s in state_employment and soc in soc_cips:
             by_state.setdefault(s, []).append((soc, emp))
     national = ref.oews_national().filter(pl.col("soc_level") == "detailed")
-    nat_emp = [(soc, emp) for soc, emp in zip(national["soc_code"], national["tot_emp"], strict=True)
-               if soc in soc_cips and emp]
+    nat_emp = [
+        (soc, emp)
+        for soc, emp in zip(national["soc_code"], national["tot_emp"], strict=True)
+        if soc in soc_cips and emp
+    ]
     for s in states:
         rows = by_state.get(s) or nat_emp
         for level, zones in LEVEL_ZONES.items():
@@ -161,9 +165,11 @@ def load_world() -> World:
 
     soc_skills = top_names(ref.onet_skills(), 12)
     soc_knowledge = top_names(ref.onet_knowledge(), 10)
-    tech = ref.onet_technology_skills().sort(
-        ["soc_code", "hot_technology", "in_demand", "example"], descending=[False, True, True, False]
-    ).unique(["soc_code", "example"], keep="first", maintain_order=True)
+    tech = (
+        ref.onet_technology_skills()
+        .sort(["soc_code", "hot_technology", "in_demand", "example"], descending=[False, True, True, False])
+        .unique(["soc_code", "example"], keep="first", maintain_order=True)
+    )
     tg = tech.group_by("soc_code", maintain_order=True).agg(pl.col("example").head(60))
     soc_tech = dict(zip(tg["soc_code"], tg["example"].to_list(), strict=True))
     tasks = ref.onet_task_statements().unique(["soc_code", "task"], keep="first", maintain_order=True)

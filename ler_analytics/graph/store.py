@@ -142,6 +142,11 @@ def _as_document(record: dict[str, Any]) -> tuple[dict[str, Any] | None, str]:
                 doc = None
         if doc is None and isinstance(record.get("resource"), str):
             doc = _decode_jwt_payload(record["resource"])
+            if doc is None:
+                raise ValueError(
+                    f"envelope {record.get('envelope_id')}: no decoded_resource and the resource JWT payload "
+                    "is not readable JSON"
+                )
         if isinstance(doc, dict):
             return doc, updated
         return None, updated

@@ -157,7 +157,7 @@ def achievement_link_table(
 
 def suppress_counts(frame: pl.DataFrame, count_columns: list[str], *, k: int = DEFAULT_K,
                     secondary: bool = True) -> pl.DataFrame:
-    """Null every count in 1..k-1 and flag the row (``suppressed``, ``suppressed_columns``).
+    """Null every count in 1..k-1 and flag the row (``suppressed``; ``suppressed_columns``: comma-separated names).
 
     With ``secondary``, when a column has exactly one suppressed cell, the smallest other non-zero
     cell of that column is suppressed too, so the hidden value cannot be recovered from a total.
@@ -166,7 +166,7 @@ def suppress_counts(frame: pl.DataFrame, count_columns: list[str], *, k: int = D
 
     if frame.is_empty():
         return frame.with_columns(pl.lit(False).alias("suppressed"),
-                                  pl.lit([], dtype=pl.List(pl.String)).alias("suppressed_columns"))
+                                  pl.lit("", dtype=pl.String).alias("suppressed_columns"))
     flags: dict[str, list[bool]] = {}
     for col in count_columns:
         values = frame.get_column(col).to_list()
@@ -186,7 +186,7 @@ def suppress_counts(frame: pl.DataFrame, count_columns: list[str], *, k: int = D
     )
     return out.with_columns(
         pl.Series("suppressed", [bool(h) for h in rows_hidden], dtype=pl.Boolean),
-        pl.Series("suppressed_columns", rows_hidden, dtype=pl.List(pl.String)),
+        pl.Series("suppressed_columns", [",".join(h) for h in rows_hidden], dtype=pl.String),
     )
 
 
@@ -249,7 +249,7 @@ def compute_ler_link_coverage(achievements: pl.DataFrame, *, k: int = DEFAULT_K)
         frame = frame.with_columns(
             pl.lit(None, dtype=pl.Int64).alias("n_achievements"),
             pl.lit(True).alias("suppressed"),
-            pl.lit(["n_achievements", "n_total"]).alias("suppressed_columns"),
+            pl.lit("n_achievements,n_total").alias("suppressed_columns"),
         )
     return frame.with_columns(_share("n_achievements", "n_total", "share")).select(
         "pattern", "label", "n_achievements", "n_total", "share", "suppressed", "suppressed_columns"
@@ -398,7 +398,7 @@ def compute_ler_unresolvable_ctids(links: pl.DataFrame, *, k: int = DEFAULT_K) -
 
     bad = links.filter(pl.col("resolution") == "not_found")
     out = bad.group_by("ctid").agg(
-        pl.col("pattern").unique().sort().alias("patterns"),
+        pl.col("pattern").unique().sort().str.join(", ").alias("patterns"),
         pl.col("achievement_key").n_unique().cast(pl.Int64).alias("n_achievements"),
         pl.col("issuer").n_unique().cast(pl.Int64).alias("n_issuers"),
     ).sort(["n_achievements", "ctid"], descending=[True, False])

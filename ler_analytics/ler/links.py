@@ -79,6 +79,7 @@ _SAME_AS_KEYS = frozenset({"sameAs", "owl:sameAs", "schema:sameAs", "http://www.
 _ID_KEYS = frozenset({"id", "@id"})
 _CTDL_PREFIXES = ("ceterms:", "ceasn:", "ceterms", "asn:", "qdata:", "ceds:")
 _SKIP_KEYS = frozenset({"@context", "proof"})
+_MAYBE_LINK_RE = re.compile(r"ce-|credentialfinder", re.IGNORECASE)
 _CTDL_TARGET_TYPES_RE = re.compile(r"^(ctdl|ceterms:.*|ceasn:.*|credentialengine.*)$", re.IGNORECASE)
 
 
@@ -134,10 +135,18 @@ def classify_uri(value: str) -> tuple[str, str | None] | None:
     return None
 
 
+_ALIGNMENT_TYPES = frozenset({"Alignment", "AlignmentObject"})
+
+
 def _is_alignment(node: dict[str, Any], parent_key: str | None) -> bool:
     if parent_key in ("alignment", "alignments"):
         return True
-    return any(t.rsplit(":", 1)[-1] in ("Alignment", "AlignmentObject") for t in type_values(node))
+    kinds = node.get("type", node.get("@type"))
+    if isinstance(kinds, str):
+        return kinds.rsplit(":", 1)[-1] in _ALIGNMENT_TYPES
+    if isinstance(kinds, list):
+        return any(isinstance(t, str) and t.rsplit(":", 1)[-1] in _ALIGNMENT_TYPES for t in kinds)
+    return False
 
 
 def _is_ctdl_key(key: str | None) -> bool:
@@ -181,35 +190,44 @@ def find_links(doc: LerDocument) -> list[Link]:
         )
         return ach, cred
 
-    # Iterative walk: (value, path, key, parent node, parent key of the parent node, in_ctdl, ctx node)
-    stack: list[tuple[Any, str, str | None, dict[str, Any] | None, str | None, bool]] = [
-        (root, "$", None, None, None, False)
+    # Iterative walk. Entries: (value, base path, segment, key, parent node, parent's key, inside CTDL).
+    # The path of a string is only built when the string can be a link (most are not).
+    prefixes = doc.prefixes
+    stack: list[tuple[Any, str, str | int | None, str | None, dict[str, Any] | None, str | None, bool]] = [
+        (root, "$", None, None, None, None, False)
     ]
     alignments: list[tuple[str, dict[str, Any]]] = []
     while stack:
-        value, path, key, parent, parent_key, in_ctdl = stack.pop()
-        if isinstance(value, dict):
-            if parent is not None or path == "$" or path.endswith("<jwt payload>"):
-                if key is not None and _is_alignment(value, key if not key.isdigit() else parent_key):
-                    alignments.append((path, value))
-            items = list(value.items())
-            for k, v in reversed(items):
-                if k in _SKIP_KEYS:
-                    continue
-                # "inside CTDL" flows down through ceterms:/ceasn: properties only
-                stack.append((v, path_key(path, k), k, value, key, in_ctdl or _is_ctdl_key(k)))
-        elif isinstance(value, list):
-            for i in range(len(value) - 1, -1, -1):
-                # list items keep the list's key as their "key" context
-                stack.append((value[i], path_index(path, i), key, parent, parent_key, in_ctdl))
-        elif isinstance(value, str) and key == "verifiableCredential" and _looks_like_jwt(value.strip()):
-            payload = _nested_payload(value, doc.source, path)
-            if payload is not None:
-                stack.append((payload, f"{path}<jwt payload>", None, None, None, False))
-        elif isinstance(value, str) and parent is not None:
+        value, base, seg, key, parent, parent_key, in_ctdl = stack.pop()
+        if isinstance(value, str):
+            if key == "verifiableCredential" and _looks_like_jwt(value.strip()):
+                path = _join(base, seg)
+                payload = _nested_payload(value, doc.source, path)
+                if payload is not None:
+                    stack.append((payload, f"{path}<jwt payload>", None, None, None, None, False))
+                continue
+            if parent is None or not (_MAYBE_LINK_RE.search(value) or (prefixes and ":" in value)):
+                continue
+            path = _join(base, seg)
             link = _classify_value(doc, value, path, key, parent, parent_key, in_ctdl, achievement_set, owner_of)
             if link is not None:
                 links.append(link)
+        elif isinstance(value, dict):
+            path = _join(base, seg)
+            if key is not None and _is_alignment(value, key):
+                alignments.append((path, value))
+            for k, v in reversed(list(value.items())):
+                if k in _SKIP_KEYS or not isinstance(v, (str, dict, list)):
+                    continue
+                # "inside CTDL" flows down through ceterms:/ceasn: properties only
+                stack.append((v, path, k, k, value, key, in_ctdl or _is_ctdl_key(k)))
+        elif isinstance(value, list):
+            path = _join(base, seg)
+            for i in range(len(value) - 1, -1, -1):
+                item = value[i]
+                if isinstance(item, (str, dict, list)):
+                    # list items keep the list's key as their "key" context
+                    stack.append((item, path, i, key, parent, parent_key, in_ctdl))
     # sort back into document order is implicit (DFS in order); add declared-only CTDL alignments
     linked_paths = [link.path for link in links]
     for a_path, node in alignments:
@@ -238,6 +256,14 @@ def find_links(doc: LerDocument) -> list[Link]:
             )
         )
     return links
+
+
+def _join(base: str, seg: str | int | None) -> str:
+    if seg is None:
+        return base
+    if isinstance(seg, int):
+        return path_index(base, seg)
+    return path_key(base, seg)
 
 
 def _nested_payload(token: str, source: str, path: str) -> dict[str, Any] | None:
@@ -348,7 +374,8 @@ def primary_ctid(links: list[Link]) -> str | None:
     """The CTID that best identifies what an achievement *is* (for the "what this means" view).
 
     Order: the achievement's own Registry id, then Registry alignment URLs, CTID target codes,
-    ``sameAs``, Finder URLs with a CTID, embedded CTDL, other Registry URIs, bare CTIDs. Links to
+    Finder URLs with a CTID, ``sameAs``, embedded CTDL, other Registry URIs, bare CTIDs; links to
+    competencies come after links to anything else (unless there is nothing else). Links to
     organizations (``offeredBy``, ``ownedBy`` …) and nested requirements are never primary.
     """
     candidates = [
@@ -359,5 +386,10 @@ def primary_ctid(links: list[Link]) -> str | None:
         candidates = [link for link in links if link.ctid]
     if not candidates:
         return None
-    best = min(candidates, key=lambda link: _PRIMARY_ORDER.get(link.pattern, 99))
+    best = min(candidates, key=lambda link: (_is_competency_link(link), _PRIMARY_ORDER.get(link.pattern, 99)))
     return best.ctid
+
+
+def _is_competency_link(link: Link) -> bool:
+    """True for links to competencies (skill alignments): an achievement's own record comes first."""
+    return link.uri_kind == "finder:competency" or "competency" in (link.target_type or "").lower()

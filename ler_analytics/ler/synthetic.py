@@ -241,7 +241,7 @@ class _Builder:
                 alignment.append({"type": ["Alignment"], "targetName": name, "targetType": "CFItem",
                                   "targetUrl": f"https://case.example.org/uri/{uuid.UUID(int=self.rng.getrandbits(128))}"})
         comps = self.cat.competencies_of.get(cred["ctid"], [])
-        if style not in ("none",) and comps and self.rng.random() < 0.35:
+        if style not in ("none", "finder_only") and comps and self.rng.random() < 0.35:
             for comp in comps[:3]:
                 alignment.append({"type": ["Alignment"], "targetName": (comp.get("text") or "Competency")[:120],
                                   "targetType": "ceasn:Competency",

@@ -102,3 +102,18 @@ def check_choice(name: str, value: str, allowed: Sequence[str]) -> str:
 def share(numerator: pl.Expr, denominator: pl.Expr) -> pl.Expr:
     """``numerator / denominator`` as Float64, null when the denominator is 0."""
     return pl.when(denominator > 0).then(numerator.cast(pl.Float64) / denominator).otherwise(None)
+
+
+def count_flags(frame: pl.DataFrame, keys: Sequence[str], flags: Sequence[str], *, name: str, total: str,
+                count: str) -> pl.DataFrame:
+    """Per group, the number of rows and of rows where each Boolean flag is true, as a long frame.
+
+    Rows must be unique per record within a group (true for attributed record frames). Returns
+    ``keys..., <name>, <total>, <count>`` with one row per group and flag (flags in the given order).
+    """
+    aggs = [pl.len().cast(pl.Int64).alias(total), *[pl.col(f).fill_null(False).sum().cast(pl.Int64).alias(f)
+                                                    for f in flags]]
+    wide = frame.group_by(list(keys)).agg(aggs) if keys else frame.select(aggs)
+    return wide.unpivot(index=[*keys, total], on=list(flags), variable_name=name, value_name=count).select(
+        *keys, name, total, count
+    )

@@ -7,12 +7,12 @@ typed with the newer snapshot; removed ones with the older snapshot.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 import polars as pl
 
 from ler_analytics.metrics._frames import check_choice, label_missing
-from ler_analytics.metrics.context import Source, as_context
+from ler_analytics.metrics.context import MetricsContext, Source, as_context
 from ler_analytics.metrics.registry import metric
 
 CHANGES: tuple[str, ...] = ("added", "removed", "changed", "unchanged")
@@ -43,6 +43,34 @@ def credential_changes(old: Source, new: Source) -> pl.DataFrame:
         pl.when(pl.col("change") == "removed").then(pl.col("credential_family"))
         .otherwise(pl.col("credential_family_new")).alias("credential_family"),
     )
+
+
+def _cached_pair(old_ctx: MetricsContext, new_ctx: MetricsContext, key: tuple, build: Callable[[], pl.DataFrame]):
+    """Cache a frame derived from two contexts on the newer one (checked by identity of the older one)."""
+    full_key = (*key, id(old_ctx))
+    hit = new_ctx._cache.get(full_key)
+    if hit is not None and hit[0] is old_ctx:
+        return hit[1]
+    value = build()
+    new_ctx._cache[full_key] = (old_ctx, value)
+    return value
+
+
+def _changes(old_ctx: MetricsContext, new_ctx: MetricsContext) -> pl.DataFrame:
+    return _cached_pair(old_ctx, new_ctx, ("changes",), lambda: credential_changes(old_ctx, new_ctx))
+
+
+def _changes_in_states(old_ctx: MetricsContext, new_ctx: MetricsContext, *, rule: str | None,
+                       online: str | None) -> pl.DataFrame:
+    rule_new, online_new = new_ctx.options(rule, online)
+
+    def build() -> pl.DataFrame:
+        frame = _changes(old_ctx, new_ctx)
+        in_new = new_ctx.in_state(frame.filter(pl.col("change") != "removed"), None, rule=rule, online=online)
+        in_old = old_ctx.in_state(frame.filter(pl.col("change") == "removed"), None, rule=rule, online=online)
+        return pl.concat([in_new, in_old.select(in_new.columns)])
+
+    return _cached_pair(old_ctx, new_ctx, ("changes_in_states", rule_new, online_new), build)
 
 
 @metric(
@@ -90,13 +118,14 @@ def compute_changes(
     """
     keys = [check_choice("by", b, BY_OPTIONS) for b in by]
     old_ctx, new_ctx = as_context(old), as_context(new)
-    frame = credential_changes(old_ctx, new_ctx)
     if state is not None or "state_code" in keys:
-        in_new = new_ctx.in_state(frame.filter(pl.col("change") != "removed"), state, rule=rule, online=online)
-        in_old = old_ctx.in_state(frame.filter(pl.col("change") == "removed"), state, rule=rule, online=online)
-        frame = pl.concat([in_new, in_old.select(in_new.columns)])
+        frame = _changes_in_states(old_ctx, new_ctx, rule=rule, online=online)
+        if state is not None:
+            frame = frame.filter(pl.col("state_code") == state.upper())
+    else:
+        frame = _changes(old_ctx, new_ctx)
     frame = frame.with_columns([label_missing(pl.col(k)).alias(k) for k in keys if k != "state_code"])
-    counts = frame.group_by(*keys, "change").agg(pl.col("ctid").n_unique().cast(pl.Int64).alias("credential_count"))
+    counts = frame.group_by(*keys, "change").agg(pl.len().cast(pl.Int64).alias("credential_count"))
     groups = frame.select(keys).unique() if keys else pl.DataFrame({"_all": [1]})
     grid = groups.join(pl.DataFrame({"change": list(CHANGES)}), how="cross")
     if not keys:

@@ -90,7 +90,7 @@ class MetricsContext:
             if name in CORE_TABLES and isinstance(frame, pl.DataFrame):
                 key = column_names(name)[0]
                 require_columns(frame, (key,), what=f"{name} table of {label}")
-                self._tables[name] = conform(frame, name)
+                self._tables[name] = conform(frame, name).rechunk()
             elif isinstance(frame, pl.DataFrame):
                 self._tables[name] = frame
         self._reference: dict[str, pl.DataFrame] = dict(reference or {})
@@ -154,6 +154,23 @@ class MetricsContext:
             self._cache[key] = build()
         return self._cache[key]
 
+    def sliced(self, key: tuple[Any, ...], state: str | None, build: Callable[[], pl.DataFrame]) -> pl.DataFrame:
+        """A metric's all-states result (built once with ``build()`` and cached under ``key``), or one state's rows.
+
+        ``build()`` must return a frame with a ``state_code`` column. Per-state calls then cost a
+        dictionary look-up: the all-states frame is split by state once and the pieces are cached.
+        """
+        full = self.cached(key, build)
+        if state is None:
+            return full
+
+        def split() -> dict[Any, pl.DataFrame]:
+            parts = full.partition_by("state_code", as_dict=True, maintain_order=True)
+            return {k[0]: part for k, part in parts.items()}
+
+        parts = self.cached(("slices", *key), split)
+        return parts.get(state.upper(), full.clear())
+
     def options(self, rule: str | None, online: str | None) -> tuple[str, str]:
         """Resolve per-call attribution options against the context defaults."""
         return (rule or self.rule, online or self.online)
@@ -194,16 +211,35 @@ class MetricsContext:
         A record attributed to several states appears once per state; unattributed records carry a
         null ``state_code`` (kept only when ``state`` is None).
         """
-        attr = self.attribution(table, rule=rule, online=online)
-        if state is not None:
-            attr = attr.filter(pl.col("state_code") == state.upper())
-        return attr.select("ctid", "state_code").join(frame, on="ctid", how="inner")
+        if state is None:
+            attr = self.attribution(table, rule=rule, online=online).select("ctid", "state_code")
+        else:
+            attr = self.state_ctids(state, table=table, rule=rule, online=online)
+        return attr.join(frame, on="ctid", how="inner")
+
+    def state_ctids(
+        self, state: str, *, table: str = "credentials", rule: str | None = None, online: str | None = None
+    ) -> pl.DataFrame:
+        """``ctid, state_code`` of the records attributed to one state (from a cached per-state index)."""
+        rule, online = self.options(rule, online)
+
+        def build() -> dict[str, pl.DataFrame]:
+            attr = self.attribution(table, rule=rule, online=online).filter(pl.col("state_code").is_not_null())
+            return {key[0]: part for key, part in attr.select("ctid", "state_code").partition_by(
+                "state_code", as_dict=True, maintain_order=True).items()}
+
+        index = self.cached(("state_index", table, rule, online), build)
+        code = state.upper()
+        if code in index:
+            return index[code]
+        return pl.DataFrame(schema={"ctid": pl.String, "state_code": pl.String})
 
     def prepare(self) -> MetricsContext:
         """Precompute every cached frame the metrics use with the default options; returns ``self``."""
         from ler_analytics.metrics import coverage, occupations, quality, transparency
 
         self.attribution("credentials")
+        self.state_ctids("CO")  # builds the per-state index
         coverage.credential_facts(self)
         occupations.soc_links(self)
         occupations.openings(self)

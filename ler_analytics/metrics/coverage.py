@@ -14,7 +14,7 @@ import polars as pl
 
 from ler_analytics.metrics._frames import NOT_STATED, explode_labels, label_missing, share
 from ler_analytics.metrics.attribution import SINGLE_ATTRIBUTION_RULE
-from ler_analytics.metrics.context import Source, as_context
+from ler_analytics.metrics.context import MetricsContext, Source, as_context
 from ler_analytics.metrics.registry import metric
 
 # dimension name -> (column of the credential fact table, holds a list)
@@ -119,7 +119,13 @@ def compute_coverage(
     """
     ctx = as_context(data)
     dims = _check_dimensions(by)
-    frame = ctx.in_state(credential_facts(ctx), state, rule=rule, online=online)
+    rule, online = ctx.options(rule, online)
+    return ctx.sliced(("coverage", tuple(dims), rule, online), state,
+                      lambda: _coverage_all_states(ctx, dims, rule, online))
+
+
+def _coverage_all_states(ctx: MetricsContext, dims: list[str], rule: str, online: str) -> pl.DataFrame:
+    frame = ctx.in_state(credential_facts(ctx), None, rule=rule, online=online)
     columns = ["ctid", "state_code"]
     exprs: list[pl.Expr] = []
     for dim in dims:

@@ -23,7 +23,7 @@ from __future__ import annotations
 import polars as pl
 
 from ler_analytics.metrics._frames import NATIONAL, check_choice, share
-from ler_analytics.metrics.context import Source, as_context
+from ler_analytics.metrics.context import MetricsContext, Source, as_context
 from ler_analytics.metrics.registry import metric
 
 CIP_INFERENCE: tuple[str, ...] = ("fallback", "always", "off")
@@ -231,8 +231,19 @@ def compute_occupation_coverage(
         ``weighted_credentials``; sorted by state, then credential count (descending).
     """
     ctx = as_context(data)
-    linked = _linked(ctx, state, cip_inference=cip_inference, inferred_weight=inferred_weight,
-                     active_only=active_only, rule=rule, online=online, by_state=by_state)
+    rule, online = ctx.options(rule, online)
+    national = state is None and not by_state
+    key = ("occupation_coverage", national, cip_inference, float(inferred_weight), active_only, rule, online)
+
+    def build() -> pl.DataFrame:
+        linked = _linked(ctx, None, cip_inference=cip_inference, inferred_weight=inferred_weight,
+                         active_only=active_only, rule=rule, online=online, by_state=not national)
+        return _per_soc(ctx, linked)
+
+    return ctx.sliced(key, state, build)
+
+
+def _per_soc(ctx: MetricsContext, linked: pl.DataFrame) -> pl.DataFrame:
     titles = ctx.ref("soc_hierarchy").select("soc_code", "soc_title").unique("soc_code")
     return (
         linked.group_by("state_code", "soc_code", "soc_major_group", "method")
@@ -285,15 +296,23 @@ def compute_occupation_link_summary(
         ``only_cip_inferred`` or ``none`` and ``share`` = credential_count / credentials in the state.
     """
     ctx = as_context(data)
+    rule, online = ctx.options(rule, online)
+    national = state is None and not by_state
+    return ctx.sliced(("link_summary", national, cip_inference, rule, online), state,
+                      lambda: _link_summary(ctx, national, cip_inference, rule, online))
+
+
+def _link_summary(ctx: MetricsContext, national: bool, cip_inference: str, rule: str, online: str) -> pl.DataFrame:
     creds = ctx.table("credentials").select("ctid").unique()
-    if state is None and not by_state:
+    if national:
         creds = creds.with_columns(pl.lit(NATIONAL).alias("state_code"))
     else:
-        creds = ctx.in_state(creds, state, rule=rule, online=online).filter(pl.col("state_code").is_not_null())
-    per_ctid = (
-        soc_links(ctx, cip_inference=cip_inference)
+        creds = ctx.in_state(creds, None, rule=rule, online=online).filter(pl.col("state_code").is_not_null())
+    per_ctid = ctx.cached(
+        ("link_kind", cip_inference),
+        lambda: soc_links(ctx, cip_inference=cip_inference)
         .group_by("ctid")
-        .agg((pl.col("method") == "explicit").any().alias("_explicit"))
+        .agg((pl.col("method") == "explicit").any().alias("_explicit")),
     )
     frame = creds.join(per_ctid, on="ctid", how="left").with_columns(
         pl.when(pl.col("_explicit").is_null()).then(pl.lit("none"))
@@ -369,16 +388,21 @@ def compute_supply_per_openings(
         is linked; a group with credentials but no published openings has a null ratio.
     """
     ctx = as_context(data)
-    linked = _linked(ctx, state, cip_inference=cip_inference, inferred_weight=inferred_weight,
+    rule, online = ctx.options(rule, online)
+    key = ("supply", cip_inference, float(inferred_weight), active_only, float(min_openings), rule, online)
+    return ctx.sliced(key, state, lambda: _supply(ctx, cip_inference, inferred_weight, active_only, min_openings,
+                                                  rule, online))
+
+
+def _supply(ctx: MetricsContext, cip_inference: str, inferred_weight: float, active_only: bool,
+            min_openings: float, rule: str, online: str) -> pl.DataFrame:
+    linked = _linked(ctx, None, cip_inference=cip_inference, inferred_weight=inferred_weight,
                      active_only=active_only, rule=rule, online=online)
     supply = linked.group_by("state_code", "soc_major_group").agg(
         pl.col("ctid").n_unique().cast(pl.Int64).alias("credential_count"),
         pl.col("weight").sum().alias("supply"),
     )
-    demand = openings(ctx)
-    if state is not None:
-        demand = demand.filter(pl.col("state_code") == state.upper())
-    demand = demand.group_by("state_code", "soc_major_group").agg(
+    demand = openings(ctx).group_by("state_code", "soc_major_group").agg(
         pl.col("est_annual_openings").sum(), pl.col("soc_major_group_title").first()
     )
     titles = (
@@ -460,10 +484,18 @@ def compute_uncovered_occupations(
     ctx = as_context(data)
     if isinstance(min_wage, str) and min_wage != "state_median":
         raise ValueError(f"min_wage must be a number, 'state_median' or None, not {min_wage!r}")
+    rule, online = ctx.options(rule, online)
+    key = ("uncovered", min_wage, include_inferred, active_only, rule, online)
+    frame = ctx.sliced(key, state, lambda: _uncovered(ctx, min_wage, include_inferred, active_only, rule, online))
+    if top is not None:
+        frame = frame.filter(pl.col("rank") <= top)
+    return frame
+
+
+def _uncovered(ctx: MetricsContext, min_wage: float | str | None, include_inferred: bool, active_only: bool,
+               rule: str, online: str) -> pl.DataFrame:
     demand = openings(ctx)
-    if state is not None:
-        demand = demand.filter(pl.col("state_code") == state.upper())
-    linked = _linked(ctx, state, cip_inference="fallback", inferred_weight=0.5, active_only=active_only,
+    linked = _linked(ctx, None, cip_inference="fallback", inferred_weight=0.5, active_only=active_only,
                      rule=rule, online=online)
     if not include_inferred:
         linked = linked.filter(pl.col("method") == "explicit")
@@ -488,8 +520,6 @@ def compute_uncovered_occupations(
     frame = frame.sort(["state_code", "est_annual_openings", "soc_code"], descending=[False, True, False]).with_columns(
         pl.col("est_annual_openings").cum_count().over("state_code").cast(pl.Int64).alias("rank")
     )
-    if top is not None:
-        frame = frame.filter(pl.col("rank") <= top)
     return frame.with_columns(pl.lit(True).alias("openings_is_estimate")).select(
         "state_code", "rank", "soc_code", "soc_title", "soc_major_group_title", "est_annual_openings",
         "annual_median_wage", "openings_is_estimate",

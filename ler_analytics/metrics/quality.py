@@ -11,8 +11,8 @@ from collections.abc import Sequence
 
 import polars as pl
 
-from ler_analytics.metrics._frames import check_choice, share
-from ler_analytics.metrics.context import Source, as_context
+from ler_analytics.metrics._frames import check_choice, count_flags, share
+from ler_analytics.metrics.context import MetricsContext, Source, as_context
 from ler_analytics.metrics.registry import metric
 
 SIGNALS: dict[str, str] = {
@@ -93,17 +93,21 @@ def compute_quality_signals(
     """
     ctx = as_context(data)
     keys = [check_choice("by", b, BY_OPTIONS) for b in by]
+    rule, online = ctx.options(rule, online)
+    if state is None:
+        return ctx.cached(("quality", tuple(keys), rule, online), lambda: _signals(ctx, keys, rule, online))
+    inner = keys if "state_code" in keys else ["state_code", *keys]
+    out = ctx.sliced(("quality", tuple(inner), rule, online), state, lambda: _signals(ctx, inner, rule, online))
+    return out if "state_code" in keys else out.drop("state_code")
+
+
+def _signals(ctx: MetricsContext, keys: list[str], rule: str, online: str) -> pl.DataFrame:
     frame = signal_frame(ctx)
-    if state is not None or "state_code" in keys:
-        frame = ctx.in_state(frame, state, rule=rule, online=online)
-    long = frame.select(*keys, "ctid", *SIGNALS).unpivot(
-        index=[*keys, "ctid"], on=list(SIGNALS), variable_name="signal", value_name="present"
-    )
+    if "state_code" in keys:
+        frame = ctx.in_state(frame, None, rule=rule, online=online)
     order = {name: i for i, name in enumerate(SIGNALS)}
     return (
-        long.group_by(*keys, "signal")
-        .agg(pl.col("ctid").n_unique().cast(pl.Int64).alias("credential_count"),
-             pl.col("ctid").filter(pl.col("present")).n_unique().cast(pl.Int64).alias("with_signal"))
+        count_flags(frame, keys, list(SIGNALS), name="signal", total="credential_count", count="with_signal")
         .with_columns(
             share(pl.col("with_signal"), pl.col("credential_count")).alias("share"),
             pl.col("signal").replace_strict(SIGNALS, return_dtype=pl.String).alias("label"),

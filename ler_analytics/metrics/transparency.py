@@ -30,14 +30,14 @@ from __future__ import annotations
 import csv
 import hashlib
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from importlib import resources
 from pathlib import Path
 
 import polars as pl
 
 from ler_analytics.errors import SchemaError
-from ler_analytics.metrics._frames import check_choice, share
+from ler_analytics.metrics._frames import check_choice, count_flags, share
 from ler_analytics.metrics.context import MetricsContext, Source, as_context
 from ler_analytics.metrics.registry import metric
 
@@ -300,13 +300,6 @@ def compute_record_transparency(
     return frame.with_columns(missing.alias("missing_items")).sort("ctid")
 
 
-def _long(frame: pl.DataFrame, items: pl.DataFrame, keys: list[str]) -> pl.DataFrame:
-    item_cols = items["item"].to_list()
-    return frame.select(*keys, "ctid", *item_cols).unpivot(
-        index=[*keys, "ctid"], on=item_cols, variable_name="item", value_name="present"
-    )
-
-
 @metric(
     title="Property fill rates",
     unit="share (0-1)",
@@ -345,12 +338,27 @@ def compute_fill_rates(
     ctx = as_context(data)
     items = _items(ctx, table, benchmark)
     keys = _group_keys(by, table)
-    frame = _scoped(ctx, presence(ctx, table, benchmark=items), table, state, "state_code" in keys, rule, online)
+    return _rollup(ctx, "fill_rates", _fill_rates, items, keys, by, table, state, rule, online)
+
+
+def _rollup(ctx: MetricsContext, name: str, fn: Callable[..., pl.DataFrame], items: pl.DataFrame, keys: list[str],
+            by: Sequence[str], table: str, state: str | None, rule: str | None, online: str | None) -> pl.DataFrame:
+    """Compute a roll-up for all states once (cached) and slice one state; or compute it without states."""
+    rule, online = ctx.options(rule, online)
+    if state is None:
+        key = (name, table, _benchmark_key(items), tuple(keys), rule, online)
+        return ctx.cached(key, lambda: fn(ctx, items, keys, by, table, rule, online))
+    inner = keys if "state_code" in keys else ["state_code", *keys]
+    key = (name, table, _benchmark_key(items), tuple(inner), rule, online)
+    out = ctx.sliced(key, state, lambda: fn(ctx, items, inner, by, table, rule, online))
+    return out if "state_code" in keys else out.drop("state_code")
+
+
+def _fill_rates(ctx: MetricsContext, items: pl.DataFrame, keys: list[str], by: Sequence[str], table: str,
+                rule: str, online: str) -> pl.DataFrame:
+    frame = _scoped(ctx, presence(ctx, table, benchmark=items), table, None, "state_code" in keys, rule, online)
     out = (
-        _long(frame, items, keys)
-        .group_by(*keys, "item")
-        .agg(pl.col("ctid").n_unique().cast(pl.Int64).alias("records"),
-             pl.col("ctid").filter(pl.col("present")).n_unique().cast(pl.Int64).alias("present"))
+        count_flags(frame, keys, items["item"].to_list(), name="item", total="records", count="present")
         .with_columns(share(pl.col("present"), pl.col("records")).alias("fill_rate"))
         .join(items.select("item", "label", "weight", pl.int_range(pl.len()).alias("_order")), on="item", how="left")
         .sort([*keys, "_order"], nulls_last=True)
@@ -403,7 +411,12 @@ def compute_transparency_index(
     ctx = as_context(data)
     items = _items(ctx, table, benchmark)
     keys = _group_keys(by, table)
-    frame = _scoped(ctx, presence(ctx, table, benchmark=items), table, state, "state_code" in keys, rule, online)
+    return _rollup(ctx, "transparency_index", _index, items, keys, by, table, state, rule, online)
+
+
+def _index(ctx: MetricsContext, items: pl.DataFrame, keys: list[str], by: Sequence[str], table: str,
+           rule: str, online: str) -> pl.DataFrame:
+    frame = _scoped(ctx, presence(ctx, table, benchmark=items), table, None, "state_code" in keys, rule, online)
     out = frame.group_by(keys) if keys else frame.with_columns(pl.lit(1).alias("_all")).group_by("_all")
     out = out.agg(
         pl.col("ctid").n_unique().cast(pl.Int64).alias("records"),
@@ -466,23 +479,31 @@ def compute_provider_todo(
     """
     ctx = as_context(data)
     items = _items(ctx, table, benchmark)
+    rule, online = ctx.options(rule, online)
     frame = presence(ctx, table, benchmark=items)
+    if state is not None:  # one state's records only: cheaper than ranking every state's providers
+        frame = _scoped(ctx, frame, table, state, False, rule, online).drop("state_code")
+    out = _todo(frame, ctx, items, [])
     if provider is not None:
-        frame = frame.filter(pl.col("provider_ctid") == provider.lower())
-    if state is not None:
-        frame = _scoped(ctx, frame, table, state, False, rule, online).drop("state_code").unique("ctid")
+        out = out.filter(pl.col("provider_ctid") == provider.lower())
+    if top is not None:
+        out = out.filter(pl.col("priority") <= top)
+    return out
+
+
+def _todo(frame: pl.DataFrame, ctx: MetricsContext, items: pl.DataFrame, keys: list[str]) -> pl.DataFrame:
+    group = [*keys, "provider_ctid"]
+    item_cols = items["item"].to_list()
+    absent = frame.filter(pl.col("provider_ctid").is_not_null()).select(*group, *[~pl.col(c) for c in item_cols])
     out = (
-        _long(frame.filter(pl.col("provider_ctid").is_not_null()), items, ["provider_ctid"])
-        .group_by("provider_ctid", "item")
-        .agg(pl.len().cast(pl.Int64).alias("records"), (~pl.col("present")).sum().cast(pl.Int64).alias("missing"))
+        count_flags(absent, group, item_cols, name="item", total="records", count="missing")
         .filter(pl.col("missing") > 0)
         .join(items.select("item", "label", "weight"), on="item", how="left")
         .with_columns(share(pl.col("missing"), pl.col("records")).alias("missing_share"))
-        .sort(["provider_ctid", "missing", "weight", "item"], descending=[False, True, True, False])
-        .with_columns(pl.col("item").cum_count().over("provider_ctid").cast(pl.Int64).alias("priority"))
+        .sort([*group, "missing", "weight", "item"], descending=[*([False] * len(group)), True, True, False],
+              nulls_last=True)
+        .with_columns(pl.col("item").cum_count().over(group).cast(pl.Int64).alias("priority"))
         .join(_provider_names(ctx), on="provider_ctid", how="left")
     )
-    if top is not None:
-        out = out.filter(pl.col("priority") <= top)
-    return out.select("provider_ctid", "provider_name", "priority", "item", "label", "weight", "records", "missing",
-                      "missing_share")
+    return out.select(*keys, "provider_ctid", "provider_name", "priority", "item", "label", "weight", "records",
+                      "missing", "missing_share")

@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import math
 import shutil
-import threading
+import time
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from datetime import UTC, datetime, timedelta
@@ -54,6 +54,7 @@ STATE_DIR = ".harvest"
 STATE_FILE = "state.json"
 STAGE_PREFIX = "stage"
 STATE_VERSION = 1
+CHECKPOINT_MIN_SECONDS = 0.25
 ProgressFn = Callable[[dict[str, Any]], None]
 
 
@@ -203,7 +204,7 @@ class _Stage:
         self.state_path = self.dir / STATE_FILE
         self.state: dict[str, Any] = {}
         self.writer: RawWriter | None = None
-        self._lock = threading.Lock()
+        self.ctids: set[str] | None = None  # CTIDs of all staged lines (built on first use, then kept)
 
     def load(self) -> bool:
         if not self.state_path.exists():
@@ -227,7 +228,7 @@ class _Stage:
         return removed
 
     def open_writer(self) -> None:
-        self.writer = RawWriter(self.dir, records_per_part=10**9, prefix=STAGE_PREFIX)
+        self.writer = RawWriter(self.dir, records_per_part=10**9, prefix=STAGE_PREFIX, compresslevel=1)
 
     def save(self) -> None:
         self.state["saved_at"] = utc_now_iso()
@@ -244,9 +245,11 @@ class _Stage:
             self.state[key] = value
         self.save()
 
-    def write(self, raw: bytes) -> None:
+    def write(self, raw: bytes, ctid: str | None) -> None:
         assert self.writer is not None
         self.writer.write(raw)
+        if self.ctids is not None and ctid:
+            self.ctids.add(ctid)
 
     def iter_lines(self) -> Iterator[tuple[int, int, bytes]]:
         import gzip
@@ -352,6 +355,8 @@ def _prepare(out: Path, stage: _Stage, registry: Registry, query: dict[str, Any]
         stage.clean_orphans()
     stage.state.setdefault("stats", {})["runs"] = stage.state.get("stats", {}).get("runs", 0) + 1
     stage.open_writer()
+    if not stage.state.get("parts"):
+        stage.ctids = set()  # nothing staged yet: track CTIDs as lines are written
     stage.save()
     manifest = {
         "id": out.name, "created_at": stage.state["started_at"], "source": f"registry:{registry.url}",
@@ -410,6 +415,7 @@ class _Run:
         workers = self.reg.concurrency
         pending: set[Future] = set()
         finished: list[Any] = []
+        last_commit = time.monotonic()
         it = iter(tasks)
         with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="ler-harvest") as pool:
             futures: dict[Future, Any] = {}
@@ -431,9 +437,13 @@ class _Run:
                             new = pool.submit(fn, nxt)
                             futures[new] = nxt
                             pending.add(new)
-                    if len(finished) >= self.every:
+                    # checkpoint after `every` results, but not more than a few times a second
+                    now = time.monotonic()
+                    if len(finished) >= self.every and (now - last_commit >= CHECKPOINT_MIN_SECONDS
+                                                        or len(finished) >= 50 * self.every):
                         commit(finished)
                         finished = []
+                        last_commit = now
             except BaseException:
                 for fut in pending:
                     fut.cancel()
@@ -455,8 +465,8 @@ class _Run:
             return self.reg.envelopes(page, self.per_page)
 
         def on_done(page: int, result) -> None:
-            for raw in result.raw:
-                self.stage.write(raw)
+            for raw, item in zip(result.raw, result.items, strict=True):
+                self.stage.write(raw, normalize_ctid(item.get("envelope_ceterms_ctid")))
             stats["staged"] = stats.get("staged", 0) + len(result.raw)
             sizes[str(page)] = len(result.raw)
             if result.total is not None:
@@ -470,6 +480,8 @@ class _Run:
             self.stage.checkpoint(pages_done=sorted(done), page_sizes=sizes)
 
         todo = [p for p in range(1, planned + 1) if p not in done]
+        started = time.perf_counter()
+        requests_before = self.reg.stats["requests"]
         while todo:
             self._run_tasks(todo, fetch, on_done, commit)
             # "page until covered": records published meanwhile push older ones past the planned pages,
@@ -480,6 +492,8 @@ class _Run:
             todo = [p for p in range(1, needed + 1) if p not in done]
             if not todo and sizes.get(str(last), 0) >= self.per_page:
                 todo = [last + 1]
+        stats["pages_seconds"] = round(stats.get("pages_seconds", 0) + time.perf_counter() - started, 3)
+        stats["pages_requests"] = stats.get("pages_requests", 0) + self.reg.stats["requests"] - requests_before
 
     def _fetch_ctids(self, ctids: list[str], *, phase: str, total: int) -> dict[str, dict[str, Any]]:
         """Fetch envelopes by CTID; write them; return parsed envelopes (missing ones are recorded as gone)."""
@@ -501,8 +515,8 @@ class _Run:
             if raw is None:
                 gone.append(ctid)
             else:
-                self.stage.write(raw)
                 got[ctid] = orjson.loads(raw)
+                self.stage.write(raw, normalize_ctid(got[ctid].get("envelope_ceterms_ctid")))
             self.notify({"phase": phase, "done": already + len(got) + len(gone), "total": total,
                          "records": len(got)})
 
@@ -530,16 +544,15 @@ class _Run:
             destroyed = sorted(c for c, (ev, _) in changed.items() if ev == "destroy")
             targets = set(self.state.get("targets", [])) if not self.sel.is_full else None
             if targets is not None:
-                # filtered: only records already selected, plus new ones that match the selection
-                known = [c for c in to_fetch if c in targets]
-                new = [c for c in to_fetch if c not in targets]
-                self._fetch_ctids(known, phase="catch-up", total=len(to_fetch))
-                if new:
-                    probe = self._probe(new)
-                    keep = self.sel.matching(self.reg, {c: env for c, (_, env) in probe.items()})
-                    for ctid in sorted(keep):
-                        self.stage.write(probe[ctid][0])
-                    self.state["targets"] = sorted(targets | keep)
+                # filtered: changed records are kept only if they (still) match the selection;
+                # an updated record may have left it, a new one may have joined it
+                probe = self._probe(to_fetch)
+                keep = self.sel.matching(self.reg, {c: env for c, (_, env) in probe.items()})
+                for ctid in sorted(keep):
+                    self.stage.write(probe[ctid][0], ctid)
+                left = (set(probe) - keep) | (set(to_fetch) - set(probe))
+                destroyed = sorted(set(destroyed) | (left & targets))
+                self.state["targets"] = sorted((targets | keep) - left)
             else:
                 self._fetch_ctids(to_fetch, phase="catch-up", total=len(to_fetch))
             deleted = set(self.state.get("deleted", []))
@@ -593,13 +606,13 @@ class _Run:
         return out
 
     def _distinct_ctids(self) -> set[str]:
-        deleted = set(self.state.get("deleted", []))
-        have: set[str] = set()
-        for _, _, line in self.stage.iter_lines():
-            ctid = normalize_ctid(orjson.loads(line).get("envelope_ceterms_ctid"))
-            if ctid and ctid not in deleted:
-                have.add(ctid)
-        return have
+        if self.stage.ctids is None:  # after a resume: read the staged lines once
+            self.stage.ctids = set()
+            for _, _, line in self.stage.iter_lines():
+                ctid = normalize_ctid(orjson.loads(line).get("envelope_ceterms_ctid"))
+                if ctid:
+                    self.stage.ctids.add(ctid)
+        return self.stage.ctids - set(self.state.get("deleted", []))
 
     def _reconcile(self, have: set[str]) -> set[str]:
         """CTIDs in the live listing that we do not hold (metadata-only pages: small)."""
@@ -624,6 +637,7 @@ class _Run:
             part.unlink()  # a finalize interrupted earlier: start it again from the staged lines
         deleted = set(self.state.get("deleted", []))
         best: dict[str, tuple[datetime, int, int]] = {}
+        types: dict[tuple[int, int], str] = {}
         staged = 0
         bad: list[str] = []
         for part_index, line_no, line in self.stage.iter_lines():
@@ -638,7 +652,10 @@ class _Run:
                 continue
             rank = (updated, part_index, line_no)
             if ctid not in best or rank > best[ctid]:
+                if ctid in best:
+                    types.pop(best[ctid][1:], None)
                 best[ctid] = rank
+                types[(part_index, line_no)] = envelope.get("envelope_ctdl_type") or "unknown"
         keep = {(p, n) for _, p, n in best.values()}
         by_type: dict[str, int] = {}
         count = 0
@@ -647,7 +664,7 @@ class _Run:
                 if (part_index, line_no) in keep:
                     writer.write(line)
                     count += 1
-                    env_type = orjson.loads(line).get("envelope_ctdl_type") or "unknown"
+                    env_type = types[(part_index, line_no)]
                     by_type[env_type] = by_type.get(env_type, 0) + 1
         stats = dict(self.state.get("stats", {}))
         stats.update({"staged_lines": staged, "duplicates_dropped": staged - count - len(bad),

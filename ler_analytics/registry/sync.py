@@ -117,10 +117,14 @@ def sync(
         gone = [c for c in to_fetch if c not in fetched]
         to_delete.update(c for c in gone if c in old_index)
         if not selection.is_full:
-            new = {c: orjson.loads(raw) for c, raw in fetched.items() if c not in old_index}
-            keep = selection.matching(reg, new)
-            for ctid in set(new) - keep:
+            # a filtered snapshot keeps only changed records that (still) match its query:
+            # new ones may have joined it, updated ones may have left it
+            changed = {c: orjson.loads(raw) for c, raw in fetched.items()}
+            keep = selection.matching(reg, changed)
+            for ctid in set(changed) - keep:
                 fetched.pop(ctid)
+                if ctid in old_index:
+                    to_delete.add(ctid)
         created = sum(1 for c in fetched if c not in old_index)
         updated = len(fetched) - created
         # 3. write the new snapshot (temp folder, then rename)

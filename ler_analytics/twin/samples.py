@@ -90,7 +90,6 @@ def make_envelope(
         "owned_by": owned_by,
         "published_by": published_by or owned_by,
         "changed": False,
-        "created_at": iso_ms(created_at),
         "updated_at": iso_ms(updated_at),
         "last_verified_on": None,
     }

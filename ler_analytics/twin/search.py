@@ -18,7 +18,7 @@ from functools import cache
 
 import orjson
 
-from ler_analytics.twin.store import EnvelopeRecord, ResourceRow, TwinStore, graph_nodes, text_tokens
+from ler_analytics.twin.store import EnvelopeRecord, ResourceRow, TwinStore, decoded_resource, graph_nodes, text_tokens
 
 # values_map of the ce_registry community config (CR:fixtures/configs/ce_registry.json, "resource_type").
 RESOURCE_TYPE_ALIASES: dict[str, str] = {
@@ -195,7 +195,7 @@ def run_search(
     out: list[bytes] = []
     for rec, row in chosen:
         env = rec.envelope()
-        node = graph_nodes(env.get("decoded_resource"))[row.node_index]
+        node = graph_nodes(decoded_resource(env))[row.node_index]
         if metadata_only:
             env.pop("decoded_resource", None)
             env.pop("resource", None)

@@ -160,11 +160,15 @@ def _natural_time(text: str) -> datetime | None:
     return None
 
 
-def paging(params: dict[str, str]) -> tuple[int, int]:
-    """``page`` and ``per_page`` with grape-kaminari's rules (default 10, at most 200)."""
+def paging(params: dict[str, str], *, cap: bool = True) -> tuple[int, int]:
+    """``page`` and ``per_page`` with grape-kaminari's rules (default 10; at most 200 when ``cap``).
+
+    The events feed declares only the shared ``:pagination`` params (no ``max_per_page``), so it
+    is served with ``cap=False``.
+    """
     page = int_param(params, "page", 1)
     per_page = int_param(params, "per_page", DEFAULT_PER_PAGE)
-    if per_page > MAX_PER_PAGE:
+    if cap and per_page > MAX_PER_PAGE:
         raise ApiError(400, [f"per_page must be less than or equal {MAX_PER_PAGE}"])
     if per_page < 1:
         raise ApiError(400, ["per_page must be greater than or equal 1"])
@@ -184,9 +188,9 @@ def page_headers(total: int, page: int, per_page: int) -> dict[str, str]:
     }
 
 
-def paginate(items: list, params: dict[str, str]) -> tuple[list, dict[str, str]]:
+def paginate(items: list, params: dict[str, str], *, cap: bool = True) -> tuple[list, dict[str, str]]:
     """Slice ``items`` for ``page``/``per_page`` and build the paging headers."""
-    page, per_page = paging(params)
+    page, per_page = paging(params, cap=cap)
     start = (page - 1) * per_page
     return items[start : start + per_page], page_headers(len(items), page, per_page)
 
@@ -403,7 +407,7 @@ class TwinApp:
         provisional = choice_param(params, "provisional", ("exclude", "include", "only"), "include")
         ctid = params.get("ctid")
         events = self.store.events(after=after, ctid=ctid, event=event, provisional=provisional or "include")
-        page_events, headers = paginate(events, params)
+        page_events, headers = paginate(events, params, cap=False)
         return json_response([e.as_json() for e in page_events], headers=headers)
 
     def _find_resource(self, key: str, params: dict[str, str]) -> EnvelopeRecord | None:
@@ -414,9 +418,10 @@ class TwinApp:
     def graph(self, key: str, params: dict[str, str]) -> Response:
         """``GET /graph/{ctid}``: the whole graph of the envelope holding that resource."""
         rec = self._find_resource(key, params)
-        if rec is None:
+        doc = self.store.graph(rec) if rec is not None else {}
+        if not graph_nodes(doc):  # unknown, or an envelope whose payload cannot be read
             return error_response(404, ["Record not found"])
-        return json_response(format_payload(self.store.graph(rec)))
+        return json_response(format_payload(doc))
 
     def resource(self, key: str, params: dict[str, str]) -> Response:
         """``GET /resources/{ctid}``: one node with ``@context``; ``?depth=N`` adds ``@included``."""
@@ -503,6 +508,11 @@ class _Handler(BaseHTTPRequestHandler):
     sys_version = ""
     server: _TwinHTTPServer
 
+    def setup(self) -> None:  # noqa: D102
+        super().setup()
+        # Headers and body go out in one write; no Nagle delay against the client's delayed ACK.
+        self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+
     def log_message(self, format: str, *args: object) -> None:  # noqa: A002 - stdlib signature
         # Request lines only (path and status); headers, and so API keys, are never logged.
         log.debug("twin %s - " + format, self.client_address[0], *args)
@@ -569,16 +579,14 @@ class _Handler(BaseHTTPRequestHandler):
         self.send_header("Content-Length", str(len(body)))
         for name, value in response.headers.items():
             self.send_header(name, value)
+        payload = b"" if method == "HEAD" else body
         if truncate:
-            self.end_headers()
-            if method != "HEAD":
-                self.wfile.write(body[: max(len(body) // 2, 0)])
-            self.wfile.flush()
+            payload = payload[: len(payload) // 2]
+        self._headers_buffer.append(b"\r\n")  # what end_headers() adds, sent with the body at once
+        self._headers_buffer.append(payload)
+        self.flush_headers()
+        if truncate:
             self._abort(reset=False)
-            return
-        self.end_headers()
-        if method != "HEAD":
-            self.wfile.write(body)
 
     def _abort(self, *, reset: bool) -> None:
         self.close_connection = True

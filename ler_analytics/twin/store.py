@@ -12,6 +12,7 @@ call :meth:`TwinStore.apply` while a client harvests from the server.
 
 from __future__ import annotations
 
+import base64
 import re
 import threading
 import uuid
@@ -100,6 +101,26 @@ def _lang_values(value: object) -> list[str]:
     return out
 
 
+def decoded_resource(envelope: dict) -> dict:
+    """The envelope's graph document: ``decoded_resource``, else the payload of the ``resource`` JWT.
+
+    Older envelopes carry only the signed JWT; the Registry still serves their processed graph
+    from ``/graph`` and ``/resources``, so the twin decodes the JWT's middle segment for those.
+    """
+    decoded = envelope.get("decoded_resource")
+    if isinstance(decoded, dict):
+        return decoded
+    token = envelope.get("resource")
+    if isinstance(token, str) and token.count(".") >= 1:
+        segment = token.split(".")[1]
+        try:
+            payload = orjson.loads(base64.urlsafe_b64decode(segment + "=" * (-len(segment) % 4)))
+        except (ValueError, orjson.JSONDecodeError):
+            return {}
+        return payload if isinstance(payload, dict) else {}
+    return {}
+
+
 def graph_nodes(decoded: object) -> list[dict]:
     """The nodes of a ``decoded_resource``: its ``@graph`` members, or the document itself."""
     if not isinstance(decoded, dict):
@@ -107,7 +128,7 @@ def graph_nodes(decoded: object) -> list[dict]:
     graph = decoded.get("@graph")
     if isinstance(graph, list):
         return [node for node in graph if isinstance(node, dict)]
-    return [decoded]
+    return [decoded] if decoded else []
 
 
 @dataclass(slots=True)
@@ -132,7 +153,7 @@ class EnvelopeRecord:
 
     def __init__(self, envelope: dict, seq: int, *, compress: bool = False) -> None:
         ctid = normalize_ctid(envelope.get("envelope_ceterms_ctid"))
-        decoded = envelope.get("decoded_resource")
+        decoded = decoded_resource(envelope)
         nodes = graph_nodes(decoded)
         if ctid is None:
             main = nodes[0] if nodes else {}
@@ -183,7 +204,8 @@ class EnvelopeRecord:
 
     @body.setter
     def body(self, value: bytes) -> None:
-        self._blob = zlib.compress(value, 1) if self._compressed else value
+        # orjson over-allocates its output (about 2x); an exact copy halves the resident size.
+        self._blob = zlib.compress(value, 1) if self._compressed else memoryview(value).tobytes()
 
     @property
     def sort_key(self) -> tuple[datetime, int]:
@@ -206,7 +228,7 @@ class EnvelopeRecord:
         if self.rows is None:
             rows = []
             env = self.envelope()
-            for index, node in enumerate(graph_nodes(env.get("decoded_resource"))):
+            for index, node in enumerate(graph_nodes(decoded_resource(env))):
                 node_id = node.get("@id")
                 if isinstance(node_id, str) and node_id.startswith("_:"):
                     continue
@@ -288,6 +310,7 @@ class TwinStore:
         self._listing_cache: dict[tuple[str, str], list[EnvelopeRecord]] = {}
         self._graph_cache: OrderedDict[str, dict] = OrderedDict()
         self._bnode_index: dict[str, EnvelopeRecord] | None = None
+        self._bulk = False
         self._cache_size = cache_size
         self.version = 0
         self.errors: list[str] = []
@@ -315,19 +338,30 @@ class TwinStore:
         """
         count = 0
         with self._lock:
-            for envelope in envelopes:
-                try:
-                    rec = self._insert(envelope)
-                except (StoreError, TypeError, ValueError, AttributeError) as exc:
-                    self.errors.append(str(exc))
-                    continue
-                self._log(rec.ctid, "create", rec.created, rec.provisional)
-                if rec.updated > rec.created:
-                    self._log(rec.ctid, "update", rec.updated, rec.provisional)
-                if rec.deleted is not None:
-                    self._log(rec.ctid, "destroy", rec.deleted, rec.provisional)
-                count += 1
-            self._changed()
+            self._bulk = True  # append now, sort once at the end (O(n log n), not O(n^2))
+            try:
+                count = self._load_all(envelopes)
+            finally:
+                self._bulk = False
+                self._order.sort()
+                self._events.sort(key=lambda item: item[:2])
+                self._changed()
+        return count
+
+    def _load_all(self, envelopes: Iterable[dict]) -> int:
+        count = 0
+        for envelope in envelopes:
+            try:
+                rec = self._insert(envelope)
+            except (StoreError, TypeError, ValueError, AttributeError) as exc:
+                self.errors.append(str(exc))
+                continue
+            self._log(rec.ctid, "create", rec.created, rec.provisional)
+            if rec.updated > rec.created:
+                self._log(rec.ctid, "update", rec.updated, rec.provisional)
+            if rec.deleted is not None:
+                self._log(rec.ctid, "destroy", rec.deleted, rec.provisional)
+            count += 1
         return count
 
     def apply(self, batch: Iterable[object]) -> dict[str, int]:
@@ -375,7 +409,8 @@ class TwinStore:
             self._remove(old)
         else:
             created = at
-        envelope["created_at"] = iso_ms(created)
+        if "created_at" in envelope:  # the Registry's envelope entity has no top-level created_at
+            envelope["created_at"] = iso_ms(created)
         envelope["updated_at"] = iso_ms(at)
         headers = dict(envelope.get("node_headers") or {})
         headers["created_at"] = header_time(created)
@@ -413,7 +448,7 @@ class TwinStore:
         if rec.envelope_id in self._by_envelope_id:
             self._remove(self._by_envelope_id[rec.envelope_id])
         key = (rec.created, rec.seq, rec.envelope_id)
-        if not self._order or key > self._order[-1]:
+        if self._bulk or not self._order or key > self._order[-1]:
             self._order.append(key)
         else:
             insort(self._order, key)
@@ -429,16 +464,22 @@ class TwinStore:
 
     def _index_bnodes(self, rec: EnvelopeRecord) -> None:
         assert self._bnode_index is not None
-        for node in graph_nodes(rec.envelope().get("decoded_resource")):
+        for node in graph_nodes(decoded_resource(rec.envelope())):
             node_id = node.get("@id")
             if isinstance(node_id, str) and node_id.startswith("_:"):
                 self._bnode_index[node_id] = rec
 
     def _remove(self, rec: EnvelopeRecord) -> None:
         key = (rec.created, rec.seq, rec.envelope_id)
-        index = bisect_left(self._order, key)
-        if index < len(self._order) and self._order[index] == key:
-            del self._order[index]
+        if self._bulk:
+            try:
+                self._order.remove(key)
+            except ValueError:
+                pass
+        else:
+            index = bisect_left(self._order, key)
+            if index < len(self._order) and self._order[index] == key:
+                del self._order[index]
         self._by_envelope_id.pop(rec.envelope_id, None)
         if self._by_ctid.get(rec.ctid) is rec:
             del self._by_ctid[rec.ctid]
@@ -453,7 +494,7 @@ class TwinStore:
     def _log(self, ctid: str, event: str, at: datetime, provisional: bool) -> None:
         self._seq += 1
         item = (at, self._seq, Event(ctid, event, at, provisional, self._seq))
-        if not self._events or item[:2] > self._events[-1][:2]:
+        if self._bulk or not self._events or item[:2] > self._events[-1][:2]:
             self._events.append(item)
         else:
             insort(self._events, item, key=lambda x: x[:2])
@@ -578,7 +619,7 @@ class TwinStore:
             if cached is not None and cached.get("__seq") == rec.seq:
                 self._graph_cache.move_to_end(rec.envelope_id)
                 return cached["doc"]
-        doc = rec.envelope().get("decoded_resource") or {}
+        doc = decoded_resource(rec.envelope())
         with self._lock:
             self._graph_cache[rec.envelope_id] = {"__seq": rec.seq, "doc": doc}
             while len(self._graph_cache) > self._cache_size:

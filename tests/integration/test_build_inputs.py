@@ -17,7 +17,9 @@ from ler_analytics.cli import main
 from ler_analytics.errors import SnapshotError
 
 DATA = Path(__file__).resolve().parents[1] / "data" / "ctdl"
-ENVELOPES = DATA / "CredentialEngine__Registry_Assistant/src/SamplePublishing/RA.SamplesForDocumentation/EnvelopeSamples"
+ENVELOPES = (
+    DATA / "CredentialEngine__Registry_Assistant/src/SamplePublishing/RA.SamplesForDocumentation/EnvelopeSamples"
+)
 CERT = "ce-14525aea-57c5-4f5a-8f1c-bdc95c7f8b9b"
 
 
@@ -39,8 +41,9 @@ def make_snapshot(path: Path, envelopes: list, *, per_part: int = 2) -> Path:
     with snapshot_mod.RawWriter(path, records_per_part=per_part) as writer:
         for env in envelopes:
             writer.write(env if isinstance(env, bytes) else orjson.dumps(env))
-    snapshot_mod.write_manifest(path, {"source": "registry:https://example.test", "synthetic": False,
-                                       "counts": {"envelopes": len(envelopes)}})
+    snapshot_mod.write_manifest(
+        path, {"source": "registry:https://example.test", "synthetic": False, "counts": {"envelopes": len(envelopes)}}
+    )
     return path
 
 
@@ -59,7 +62,10 @@ def test_snapshot_folder_newest_duplicate_wins_and_is_recorded(tmp_path):
     env = snap.envelopes.filter(pl.col("ctid") == CERT).sort("envelope_id")
     assert env["is_duplicate"].to_list() == [True, False, True]
     assert env["source_file"].to_list() == [
-        "raw/envelopes-00001.jsonl.gz:1", "raw/envelopes-00001.jsonl.gz:2", "raw/envelopes-00002.jsonl.gz:2"]
+        "raw/envelopes-00001.jsonl.gz:1",
+        "raw/envelopes-00001.jsonl.gz:2",
+        "raw/envelopes-00002.jsonl.gz:2",
+    ]
     # rows of superseded envelopes are gone from every table, not just credentials
     conn = snap.connections.filter(pl.col("subject_ctid") == CERT)
     assert conn.filter(pl.col("relation") == "ownedBy").height == 1
@@ -111,7 +117,9 @@ def test_file_inputs_json_lines_gzip_arrays_and_graphs(tmp_path):
     (src / "envelopes.jsonl").write_bytes(orjson.dumps(cred) + b"\n\n" + orjson.dumps(org) + b"\n")
     with gzip.open(src / "nested" / "more.jsonl.gz", "wb") as handle:
         handle.write(orjson.dumps(asmt) + b"\n")
-    (src / "graph.jsonld").write_bytes(orjson.dumps(real_envelope("LearningOpportunityEnvelope.json")["decoded_resource"]))
+    (src / "graph.jsonld").write_bytes(
+        orjson.dumps(real_envelope("LearningOpportunityEnvelope.json")["decoded_resource"])
+    )
     (src / "array.json").write_bytes(orjson.dumps([real_envelope("CostManifest.json")]))
     (src / "lines-in-a.json").write_bytes(orjson.dumps(org) + b"\n" + orjson.dumps(asmt) + b"\n")
     (src / "notes.txt").write_text("not an input")
@@ -125,11 +133,19 @@ def test_file_inputs_json_lines_gzip_arrays_and_graphs(tmp_path):
     assert snap.envelopes.height == 7
     assert snap.envelopes.filter(pl.col("is_duplicate")).height == 2  # org and assessment were given twice
     assert sorted(snap.manifest["files"]) == [
-        "raw/files/array.json", "raw/files/envelopes.jsonl", "raw/files/graph.jsonld", "raw/files/lines-in-a.json",
-        "raw/files/nested/more.jsonl.gz"]
+        "raw/files/array.json",
+        "raw/files/envelopes.jsonl",
+        "raw/files/graph.jsonld",
+        "raw/files/lines-in-a.json",
+        "raw/files/nested/more.jsonl.gz",
+    ]
     sources = set(snap.envelopes["source_file"])
-    assert {"raw/files/envelopes.jsonl:1", "raw/files/envelopes.jsonl:3", "raw/files/nested/more.jsonl.gz:1",
-            "raw/files/lines-in-a.json:2"} <= sources
+    assert {
+        "raw/files/envelopes.jsonl:1",
+        "raw/files/envelopes.jsonl:3",
+        "raw/files/nested/more.jsonl.gz:1",
+        "raw/files/lines-in-a.json:2",
+    } <= sources
 
 
 def test_two_workers_give_the_same_tables_as_one(tmp_path):

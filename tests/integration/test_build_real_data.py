@@ -62,8 +62,7 @@ def test_prod_certification_from_its_envelope(snap):
 def test_blank_node_qa_organisations_and_the_real_organisation(snap):
     orgs = snap.organizations
     nocti = orgs.filter(pl.col("ctid") == NOCTI).row(0, named=True)
-    assert (nocti["name"], nocti["organization_type"], nocti["state_code"]) == (
-        "NOCTI", "CredentialOrganization", "MI")
+    assert (nocti["name"], nocti["organization_type"], nocti["state_code"]) == ("NOCTI", "CredentialOrganization", "MI")
     blank = orgs.filter(pl.col("is_blank_node"))
     assert "National College Credit Recommendation Service (NCCRS)" in blank["name"].to_list()
     assert "Commission on Collegiate Nursing Education (CCNE)" in blank["name"].to_list()
@@ -79,7 +78,11 @@ def test_codes_from_the_real_assessment_and_nursing_degree(snap):
     assert ("CIP", "51.0799") in asmt.select("code_system", "code").rows()
     assert ("NAICS", "62") in asmt.select("code_system", "code").rows()
     bsn = al.filter(pl.col("subject_ctid") == "ce-2f7bc05c-2f9c-4119-9507-2f64d1a71b7b")
-    assert set(bsn.filter(pl.col("code_system") == "SOC")["onet_soc_code"]) == {"29-1141.00", "29-1141.01", "29-1141.03"}
+    assert set(bsn.filter(pl.col("code_system") == "SOC")["onet_soc_code"]) == {
+        "29-1141.00",
+        "29-1141.01",
+        "29-1141.03",
+    }
     assert bsn.filter(pl.col("code_system") == "CIP")["code"].to_list() == ["51.3801"]
 
 
@@ -117,7 +120,10 @@ def test_outcome_data_from_a_data_set_profile_and_embedded_aggregate_data(snap):
 def test_competency_framework_with_its_competencies(snap):
     fw = snap.competency_frameworks.row(0, named=True)
     assert (fw["ctid"], fw["name"], fw["competency_count"]) == (
-        "ce-c23a0e0c-8be8-4911-bc52-f2479c41af4b", "HOSP 229, Revenue Management", 13)
+        "ce-c23a0e0c-8be8-4911-bc52-f2479c41af4b",
+        "HOSP 229, Revenue Management",
+        13,
+    )
     assert fw["owner_ctid"] == "ce-1abb6c52-0f8c-4b17-9f89-7e9807673106"
     comps = snap.competencies
     assert comps.height == 13 and set(comps["framework_ctid"]) == {fw["ctid"]}
@@ -132,7 +138,9 @@ def test_pathway_from_a_json_array_of_nodes(snap):
     assert comps.height == 103 and set(comps["pathway_ctid"]) == {pathway["ctid"]}
     assert comps.filter(pl.col("is_destination"))["name"].to_list() == ["Teaching Excellence Pathway"]
     assert comps["component_type"].value_counts().sort("component_type").rows() == [
-        ("BasicComponent", 11), ("CredentialComponent", 92)]
+        ("BasicComponent", 11),
+        ("CredentialComponent", 92),
+    ]
 
 
 def test_transfer_value_profile(snap):
@@ -152,7 +160,8 @@ def test_connections_include_ownership_and_condition_targets(snap):
     edges = snap.connections.filter(pl.col("subject_ctid") == CERT)
     assert ("ownedBy", NOCTI, "direct") in edges.select("relation", "target_ctid", "via").rows()
     assert ("requires", "ce-a81e3b16-f583-40da-a186-c568559ad7e5", "requires/targetAssessment") in edges.select(
-        "relation", "target_ctid", "via").rows()
+        "relation", "target_ctid", "via"
+    ).rows()
 
 
 def test_resource_properties_of_the_certification(snap):

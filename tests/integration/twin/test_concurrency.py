@@ -22,4 +22,4 @@ def test_16_concurrent_requests_with_50ms_latency_overlap(twin_server):
             codes = list(pool.map(one, range(16)))
         elapsed = time.perf_counter() - t0
     assert codes == [200] * 16
-    assert elapsed < 0.4, f"16 x 50 ms took {elapsed:.3f}s: requests were serialised"  # serial would be >= 0.8 s
+    assert elapsed < 0.6, f"16 x 50 ms took {elapsed:.3f}s: requests were serialised"  # serial would be >= 0.8 s

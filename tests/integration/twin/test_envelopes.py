@@ -99,7 +99,7 @@ def test_envelope_json_is_the_registry_shape(client):
     for key in ("envelope_community", "envelope_id", "envelope_ceterms_ctid", "envelope_ctdl_type",
                 "envelope_type", "envelope_version", "decoded_resource", "resource_format",
                 "resource_encoding", "resource_publish_type", "node_headers", "owned_by",
-                "published_by", "created_at", "updated_at"):
+                "published_by", "updated_at"):
         assert key in env
     graph = env["decoded_resource"]
     assert list(graph)[:3] == ["@context", "@id", "@graph"]

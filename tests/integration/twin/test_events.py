@@ -66,6 +66,8 @@ def test_batches_show_up_in_events_after(client, server, twin_store):
     assert [e["envelope_ceterms_ctid"] for e in only] == [deleted_ctid]
     by_ctid = client.get("/envelopes/events", params={"ctid": upd["envelope_ceterms_ctid"]}).json()
     assert [e["event"] for e in by_ctid] == ["update", "create"]
+    big = client.get("/envelopes/events", params={"per_page": 500})  # no max_per_page on this route
+    assert big.status_code == 200 and big.headers["X-Per-Page"] == "500"
     bad = client.get("/envelopes/events", params={"event": "delete"})
     assert bad.status_code == 400 and bad.json() == {"errors": ["event does not have a valid value"]}
     bad = client.get("/envelopes/events", params={"after": "yesterday-ish"})
@@ -85,7 +87,7 @@ def test_update_keeps_listing_position_and_changes_updated_at(client, server):
     assert [e["envelope_ceterms_ctid"] for e in after] == [e["envelope_ceterms_ctid"] for e in before]
     assert after[5]["decoded_resource"]["@graph"][0]["ceterms:name"] == {"en": "Renamed Credential"}
     assert after[5]["updated_at"] == "2025-05-05T00:00:00.000Z"
-    assert after[5]["created_at"] == target["created_at"]
+    assert after[5]["node_headers"]["created_at"] == target["node_headers"]["created_at"]
     assert after[5]["envelope_id"] == target["envelope_id"]
 
 
@@ -122,7 +124,8 @@ def test_listing_shifts_after_a_publish_and_events_recover_the_new_ones(client, 
     assert [e["envelope_ceterms_ctid"] for e in page2[:3]] == [e["envelope_ceterms_ctid"] for e in page1[2:]]
     top = client.get("/envelopes", params={"per_page": 3}).json()
     assert [e["envelope_ceterms_ctid"] for e in top] == [e["envelope_ceterms_ctid"] for e in reversed(new)]
-    assert top[0]["created_at"] == "2026-01-01T00:02:00.000Z"
+    assert top[0]["node_headers"]["created_at"] == "2026-01-01 00:02:00 UTC"
+    assert top[0]["updated_at"] == "2026-01-01T00:02:00.000Z"
     events = client.get("/envelopes/events", params={"after": harvest_start.isoformat()}).json()
     assert {e["envelope_ceterms_ctid"] for e in events} == {e["envelope_ceterms_ctid"] for e in new}
 

@@ -31,13 +31,13 @@ def run(nodes, **source):
 
 
 def rows(out, table):
-    return [{k: v for k, v in r.items() if k != SEQ} for r in out.tables[table]]
+    return [{k: v for k, v in r.items() if k != SEQ} for r in out.as_dicts(table)]
 
 
 def test_rows_carry_exactly_the_dictionary_columns():
     out, _ = run([credential(**{"ceterms:ownedBy": [f"{REG}/resources/{ORG}"]})])
     for table in CORE_TABLES:
-        for row in out.tables[table]:
+        for row in out.as_dicts(table):
             assert set(row) - {SEQ} <= set(column_names(table)), table
 
 
@@ -74,8 +74,14 @@ def test_references_in_every_form_resolve_to_the_same_ctid(owned_by):
     assert row["offered_by_ctids"] == [ORG]
     owned = [e for e in rows(out, "connections") if e["relation"] == "ownedBy"]
     assert owned == [
-        {"subject_ctid": CRED, "subject_table": "credentials", "relation": "ownedBy", "target_ctid": ORG,
-         "target_uri": None, "via": "direct"}
+        {
+            "subject_ctid": CRED,
+            "subject_table": "credentials",
+            "relation": "ownedBy",
+            "target_ctid": ORG,
+            "target_uri": None,
+            "via": "direct",
+        }
     ]
 
 
@@ -97,8 +103,11 @@ def test_blank_node_organizations_become_organization_rows():
     blank = "_:dc529cb7-3044-40b8-8732-cbc7ba6ff871"
     nodes = [
         credential(**{"ceterms:recognizedBy": [blank]}),
-        {"@id": blank, "@type": "ceterms:QACredentialOrganization",
-         "ceterms:name": {"en": "National College Credit Recommendation Service (NCCRS)"}},
+        {
+            "@id": blank,
+            "@type": "ceterms:QACredentialOrganization",
+            "ceterms:name": {"en": "National College Credit Recommendation Service (NCCRS)"},
+        },
         {"@id": "_:x", "@type": "ceterms:ConditionProfile", "ceterms:name": "not an organization"},
     ]
     out, _ = run(nodes)
@@ -139,7 +148,9 @@ def test_non_us_regions_keep_raw_region_and_null_state():
 
 def test_organization_state_from_first_us_address():
     org = {
-        "@id": f"{REG}/resources/{ORG}", "@type": "ceterms:CredentialOrganization", "ceterms:ctid": ORG,
+        "@id": f"{REG}/resources/{ORG}",
+        "@type": "ceterms:CredentialOrganization",
+        "ceterms:ctid": ORG,
         "ceterms:name": {"en": "NOCTI"},
         "ceterms:address": [{"ceterms:addressRegion": "Ontario"}, {"ceterms:addressRegion": {"en": "Michigan"}}],
         "ceterms:agentType": [{"ceterms:targetNode": "orgType:CertificationBody"}, "orgType:Business"],
@@ -156,13 +167,23 @@ def test_organization_state_from_first_us_address():
     [
         "credentialStat:Active",
         {"@type": "ceterms:CredentialAlignmentObject", "ceterms:targetNode": "credentialStat:Active"},
-        [{"@type": "ceterms:CredentialAlignmentObject", "ceterms:targetNode": "credentialStat:Active",
-          "ceterms:targetNodeName": "Active"}],
+        [
+            {
+                "@type": "ceterms:CredentialAlignmentObject",
+                "ceterms:targetNode": "credentialStat:Active",
+                "ceterms:targetNodeName": "Active",
+            }
+        ],
     ],
 )
 def test_concept_values_as_curie_strings_or_alignment_objects(status):
-    out, _ = run([credential(**{"ceterms:credentialStatusType": status,
-                                "ceterms:audienceLevelType": ["audLevel:BeginnerLevel"]})])
+    out, _ = run(
+        [
+            credential(
+                **{"ceterms:credentialStatusType": status, "ceterms:audienceLevelType": ["audLevel:BeginnerLevel"]}
+            )
+        ]
+    )
     row = rows(out, "credentials")[0]
     assert row["status"] == "Active"
     assert row["audience_levels"] == ["BeginnerLevel"]
@@ -180,34 +201,59 @@ def test_full_iri_and_bare_types_are_recognised():
 
 
 def test_alignment_codes_from_coded_notation_and_from_target_node_urls():
-    out, _ = run([credential(**{
-        "ceterms:occupationType": [
-            {"ceterms:codedNotation": "29-1141.00", "ceterms:framework": "https://www.bls.gov/soc/",
-             "ceterms:targetNodeName": {"en-US": "Registered Nurses"}},
-            {"ceterms:targetNode": "https://www.onetonline.org/link/summary/15-1212.00",
-             "ceterms:targetNodeName": "Information Security Analysts"},
-            {"ceterms:targetNodeName": {"en": "Safety Administrator"}},
-        ],
-        "ceterms:industryType": [
-            {"ceterms:framework": "https://www.census.gov/naics/?code=611519", "ceterms:frameworkName": "NAICS"},
-        ],
-        "ceterms:instructionalProgramType": [
-            {"ceterms:codedNotation": "1.0101", "ceterms:framework": "https://nces.ed.gov/ipeds/cipcode/Default.aspx?y=55"},
-            {"ceterms:targetNode": "https://nces.ed.gov/ipeds/cipcode/cipdetail.aspx?y=56&cipid=88414",
-             "ceterms:frameworkName": "Classification of Instructional Programs"},
-        ],
-        "ceterms:naics": ["541511", "31-33"],
-    })])
-    got = [(a["property"], a["code_system"], a["code"], a["onet_soc_code"], a["raw_code"])
-           for a in rows(out, "alignments")]
+    out, _ = run(
+        [
+            credential(
+                **{
+                    "ceterms:occupationType": [
+                        {
+                            "ceterms:codedNotation": "29-1141.00",
+                            "ceterms:framework": "https://www.bls.gov/soc/",
+                            "ceterms:targetNodeName": {"en-US": "Registered Nurses"},
+                        },
+                        {
+                            "ceterms:targetNode": "https://www.onetonline.org/link/summary/15-1212.00",
+                            "ceterms:targetNodeName": "Information Security Analysts",
+                        },
+                        {"ceterms:targetNodeName": {"en": "Safety Administrator"}},
+                    ],
+                    "ceterms:industryType": [
+                        {
+                            "ceterms:framework": "https://www.census.gov/naics/?code=611519",
+                            "ceterms:frameworkName": "NAICS",
+                        },
+                    ],
+                    "ceterms:instructionalProgramType": [
+                        {
+                            "ceterms:codedNotation": "1.0101",
+                            "ceterms:framework": "https://nces.ed.gov/ipeds/cipcode/Default.aspx?y=55",
+                        },
+                        {
+                            "ceterms:targetNode": "https://nces.ed.gov/ipeds/cipcode/cipdetail.aspx?y=56&cipid=88414",
+                            "ceterms:frameworkName": "Classification of Instructional Programs",
+                        },
+                    ],
+                    "ceterms:naics": ["541511", "31-33"],
+                }
+            )
+        ]
+    )
+    got = [
+        (a["property"], a["code_system"], a["code"], a["onet_soc_code"], a["raw_code"]) for a in rows(out, "alignments")
+    ]
     assert got == [
         ("occupationType", "SOC", "29-1141", "29-1141.00", "29-1141.00"),
         ("occupationType", "SOC", "15-1212", "15-1212.00", "https://www.onetonline.org/link/summary/15-1212.00"),
         ("occupationType", "other", None, None, None),
         ("industryType", "NAICS", "611519", None, "https://www.census.gov/naics/?code=611519"),
         ("instructionalProgramType", "CIP", "01.0101", None, "1.0101"),
-        ("instructionalProgramType", "CIP", None, None,
-         "https://nces.ed.gov/ipeds/cipcode/cipdetail.aspx?y=56&cipid=88414"),
+        (
+            "instructionalProgramType",
+            "CIP",
+            None,
+            None,
+            "https://nces.ed.gov/ipeds/cipcode/cipdetail.aspx?y=56&cipid=88414",
+        ),
         ("naics", "NAICS", "541511", None, "541511"),
         ("naics", "NAICS", "31-33", None, "31-33"),
     ]
@@ -215,32 +261,48 @@ def test_alignment_codes_from_coded_notation_and_from_target_node_urls():
 
 @pytest.mark.parametrize(
     ("framework", "name", "system"),
-    [("https://www.bls.gov/soc/", None, "SOC"), (None, "Standard Occupational Classification", "SOC"),
-     ("https://www.onetonline.org/", None, "SOC"), ("https://www.census.gov/naics/", None, "NAICS"),
-     (None, "NAICS", "NAICS"), ("https://nces.ed.gov/ipeds/cipcode/", None, "CIP"),
-     (None, "Classification of Instructional Programs", "CIP"), ("https://example.org/skills", None, "other"),
-     (None, None, None)],
+    [
+        ("https://www.bls.gov/soc/", None, "SOC"),
+        (None, "Standard Occupational Classification", "SOC"),
+        ("https://www.onetonline.org/", None, "SOC"),
+        ("https://www.census.gov/naics/", None, "NAICS"),
+        (None, "NAICS", "NAICS"),
+        ("https://nces.ed.gov/ipeds/cipcode/", None, "CIP"),
+        (None, "Classification of Instructional Programs", "CIP"),
+        ("https://example.org/skills", None, "other"),
+        (None, None, None),
+    ],
 )
 def test_code_system_from_framework(framework, name, system):
     assert code_system(framework, name, "SOC") == system
 
 
 def test_connections_through_condition_profiles():
-    nodes = [credential(**{
-        "ceterms:requires": [{
-            "@type": "ceterms:ConditionProfile",
-            "ceterms:targetAssessment": [f"{REG}/graph/{ASMT.upper().replace('CE-', 'ce-')}"],
-            "ceterms:targetCompetency": [{
-                "@type": "ceterms:CredentialAlignmentObject",
-                "ceterms:targetNode": f"{REG}/resources/{COMP}",
-                "ceterms:targetNodeName": {"en": "Identification of specific names"},
-            }],
-            "ceterms:alternativeCondition": [{"ceterms:targetCredential": {"@id": f"{REG}/resources/{ORG}"}}],
-        }],
-        "ceterms:isPreparationFor": [{"ceterms:targetCredential": ["https://example.org/other-credential"]}],
-        "ceterms:subjectWebpage": "https://www.nocti.org/",
-        "ceterms:audienceLevelType": ["audLevel:BeginnerLevel"],
-    })]
+    nodes = [
+        credential(
+            **{
+                "ceterms:requires": [
+                    {
+                        "@type": "ceterms:ConditionProfile",
+                        "ceterms:targetAssessment": [f"{REG}/graph/{ASMT.upper().replace('CE-', 'ce-')}"],
+                        "ceterms:targetCompetency": [
+                            {
+                                "@type": "ceterms:CredentialAlignmentObject",
+                                "ceterms:targetNode": f"{REG}/resources/{COMP}",
+                                "ceterms:targetNodeName": {"en": "Identification of specific names"},
+                            }
+                        ],
+                        "ceterms:alternativeCondition": [
+                            {"ceterms:targetCredential": {"@id": f"{REG}/resources/{ORG}"}}
+                        ],
+                    }
+                ],
+                "ceterms:isPreparationFor": [{"ceterms:targetCredential": ["https://example.org/other-credential"]}],
+                "ceterms:subjectWebpage": "https://www.nocti.org/",
+                "ceterms:audienceLevelType": ["audLevel:BeginnerLevel"],
+            }
+        )
+    ]
     out, _ = run(nodes)
     edges = {(e["relation"], e["via"], e["target_ctid"], e["target_uri"]) for e in rows(out, "connections")}
     assert edges == {
@@ -254,36 +316,59 @@ def test_connections_through_condition_profiles():
 
 def test_teaches_alignment_objects_point_at_competency_ctids():
     lopp = {
-        "@id": f"{REG}/resources/ce-0b6f0c2f-01b9-4776-b861-894b78f81eda", "@type": "ceterms:Course",
-        "ceterms:ctid": "ce-0b6f0c2f-01b9-4776-b861-894b78f81eda", "ceterms:name": "Accounting 1",
+        "@id": f"{REG}/resources/ce-0b6f0c2f-01b9-4776-b861-894b78f81eda",
+        "@type": "ceterms:Course",
+        "ceterms:ctid": "ce-0b6f0c2f-01b9-4776-b861-894b78f81eda",
+        "ceterms:name": "Accounting 1",
         "ceterms:teaches": [{"ceterms:targetNode": f"{REG}/resources/{COMP}"}],
         "ceterms:creditValue": [{"schema:value": 3, "ceterms:creditUnitType": ["creditUnit:SemesterHour"]}],
     }
     out, _ = run([lopp])
     assert [(e["relation"], e["target_ctid"]) for e in rows(out, "connections")] == [("teaches", COMP)]
     row = rows(out, "learning_opportunities")[0]
-    assert (row["learning_opportunity_type"], row["credit_value"], row["credit_unit"]) == ("Course", 3.0, "SemesterHour")
+    assert (row["learning_opportunity_type"], row["credit_value"], row["credit_unit"]) == (
+        "Course",
+        3.0,
+        "SemesterHour",
+    )
 
 
 def test_competency_framework_and_all_its_competencies_from_one_graph():
     top = "ce-c4188d32-a8dc-467a-aa42-abbfcb1f4b89"
     child = "ce-21b6dab3-a73a-4ad0-8d01-a3a692e17153"
     nodes = [
-        {"@id": f"{REG}/resources/{FW}", "@type": "ceasn:CompetencyFramework", "ceterms:ctid": FW,
-         "ceasn:name": {"en-us": "HOSP 229, Revenue Management"},
-         "ceasn:publisher": [f"{REG}/resources/ce-1ABB6C52-0F8C-4B17-9F89-7E9807673106"]},
-        {"@id": f"{REG}/resources/{top}", "@type": "ceasn:Competency", "ceterms:ctid": top,
-         "ceasn:isPartOf": f"{REG}/resources/{FW}", "ceasn:isTopChildOf": f"{REG}/resources/{FW}",
-         "ceasn:competencyText": {"en-us": "Explain the concept of revenue management."}},
-        {"@id": f"{REG}/resources/{child}", "@type": "ceasn:Competency", "ceterms:ctid": child,
-         "ceasn:isChildOf": [f"{REG}/resources/{top}"], "ceasn:codedNotation": "1.1",
-         "ceasn:competencyText": "Identify the business traits."},
+        {
+            "@id": f"{REG}/resources/{FW}",
+            "@type": "ceasn:CompetencyFramework",
+            "ceterms:ctid": FW,
+            "ceasn:name": {"en-us": "HOSP 229, Revenue Management"},
+            "ceasn:publisher": [f"{REG}/resources/ce-1ABB6C52-0F8C-4B17-9F89-7E9807673106"],
+        },
+        {
+            "@id": f"{REG}/resources/{top}",
+            "@type": "ceasn:Competency",
+            "ceterms:ctid": top,
+            "ceasn:isPartOf": f"{REG}/resources/{FW}",
+            "ceasn:isTopChildOf": f"{REG}/resources/{FW}",
+            "ceasn:competencyText": {"en-us": "Explain the concept of revenue management."},
+        },
+        {
+            "@id": f"{REG}/resources/{child}",
+            "@type": "ceasn:Competency",
+            "ceterms:ctid": child,
+            "ceasn:isChildOf": [f"{REG}/resources/{top}"],
+            "ceasn:codedNotation": "1.1",
+            "ceasn:competencyText": "Identify the business traits.",
+        },
     ]
     out, main = run(nodes, ctid=FW)
     assert main == (FW, "ceasn:CompetencyFramework")
     fw = rows(out, "competency_frameworks")[0]
     assert (fw["name"], fw["owner_ctid"], fw["competency_count"]) == (
-        "HOSP 229, Revenue Management", "ce-1abb6c52-0f8c-4b17-9f89-7e9807673106", 2)
+        "HOSP 229, Revenue Management",
+        "ce-1abb6c52-0f8c-4b17-9f89-7e9807673106",
+        2,
+    )
     comps = {c["ctid"]: c for c in rows(out, "competencies")}
     assert comps[top]["framework_ctid"] == FW and comps[top]["parent_ctid"] is None
     assert comps[child]["framework_ctid"] == FW  # from the graph: the child has no isPartOf
@@ -296,12 +381,27 @@ def test_pathway_components_get_their_pathway_and_destination():
     dest = "ce-53d6e77b-dd84-4e5f-8e28-c70a431b3271"
     other = "ce-2c7e5feb-f83b-445c-af09-1fddd6263faa"
     nodes = [
-        {"@type": "ceterms:Pathway", "@id": f"{REG}/resources/{pw}", "ceterms:ctid": pw,
-         "ceterms:name": {"en": "ETE Pathways"}, "ceterms:hasDestinationComponent": f"{REG}/resources/{dest}"},
-        {"@type": "ceterms:CredentialComponent", "@id": f"{REG}/resources/{dest}", "ceterms:ctid": dest,
-         "ceterms:name": {"en": "Teaching Excellence Pathway"}, "ceasn:hasChild": [f"{REG}/resources/{other}"]},
-        {"@type": "BasicComponent", "@id": f"{REG}/resources/{other}", "ceterms:ctid": other,
-         "ceterms:proxyFor": f"{REG}/resources/{CRED}", "ceterms:precedes": [f"{REG}/resources/{dest}"]},
+        {
+            "@type": "ceterms:Pathway",
+            "@id": f"{REG}/resources/{pw}",
+            "ceterms:ctid": pw,
+            "ceterms:name": {"en": "ETE Pathways"},
+            "ceterms:hasDestinationComponent": f"{REG}/resources/{dest}",
+        },
+        {
+            "@type": "ceterms:CredentialComponent",
+            "@id": f"{REG}/resources/{dest}",
+            "ceterms:ctid": dest,
+            "ceterms:name": {"en": "Teaching Excellence Pathway"},
+            "ceasn:hasChild": [f"{REG}/resources/{other}"],
+        },
+        {
+            "@type": "BasicComponent",
+            "@id": f"{REG}/resources/{other}",
+            "ceterms:ctid": other,
+            "ceterms:proxyFor": f"{REG}/resources/{CRED}",
+            "ceterms:precedes": [f"{REG}/resources/{dest}"],
+        },
     ]
     out, _ = run(nodes)
     pathway = rows(out, "pathways")[0]
@@ -317,12 +417,18 @@ def test_pathway_components_get_their_pathway_and_destination():
 def test_transfer_value_with_embedded_blank_node_resources():
     tvp = "ce-e4f5301e-0164-47f8-b020-23984defdb92"
     nodes = [
-        {"@id": f"{REG}/resources/{tvp}", "@type": "ceterms:TransferValueProfile", "ceterms:ctid": tvp,
-         "ceterms:name": {"en-US": "Principles of Finance"},
-         "ceterms:ownedBy": [f"https://sandbox.credentialengineregistry.org/resources/{ORG}"],
-         "ceterms:transferValue": [{"schema:value": 3.0, "ceterms:creditUnitType": [
-             {"ceterms:targetNode": "creditUnit:DegreeCredit"}]}],
-         "ceterms:transferValueFrom": ["_:6526f18f"], "ceterms:transferValueFor": [f"{REG}/resources/{CRED}"]},
+        {
+            "@id": f"{REG}/resources/{tvp}",
+            "@type": "ceterms:TransferValueProfile",
+            "ceterms:ctid": tvp,
+            "ceterms:name": {"en-US": "Principles of Finance"},
+            "ceterms:ownedBy": [f"https://sandbox.credentialengineregistry.org/resources/{ORG}"],
+            "ceterms:transferValue": [
+                {"schema:value": 3.0, "ceterms:creditUnitType": [{"ceterms:targetNode": "creditUnit:DegreeCredit"}]}
+            ],
+            "ceterms:transferValueFrom": ["_:6526f18f"],
+            "ceterms:transferValueFor": [f"{REG}/resources/{CRED}"],
+        },
         {"@id": "_:6526f18f", "@type": "ceterms:LearningOpportunityProfile", "ceterms:name": "Principles of Finance"},
     ]
     out, _ = run(nodes)
@@ -335,15 +441,21 @@ def test_transfer_value_with_embedded_blank_node_resources():
 
 
 def test_cost_duration_and_online():
-    out, _ = run([credential(**{
-        "ceterms:estimatedCost": [
-            {"ceterms:currency": "USD", "ceterms:price": [1000, "250.50"]},
-            {"ceterms:currency": "US Dollar", "ceterms:price": 400},
-            {"ceterms:currency": "EUR", "ceterms:price": 5},
-        ],
-        "ceterms:estimatedDuration": [{"ceterms:exactDuration": "P2Y"}, {"ceterms:minimumDuration": "P6M"}],
-        "ceterms:learningDeliveryType": ["deliveryType:OnlineOnly"],
-    })])
+    out, _ = run(
+        [
+            credential(
+                **{
+                    "ceterms:estimatedCost": [
+                        {"ceterms:currency": "USD", "ceterms:price": [1000, "250.50"]},
+                        {"ceterms:currency": "US Dollar", "ceterms:price": 400},
+                        {"ceterms:currency": "EUR", "ceterms:price": 5},
+                    ],
+                    "ceterms:estimatedDuration": [{"ceterms:exactDuration": "P2Y"}, {"ceterms:minimumDuration": "P6M"}],
+                    "ceterms:learningDeliveryType": ["deliveryType:OnlineOnly"],
+                }
+            )
+        ]
+    )
     row = rows(out, "credentials")[0]
     assert (row["cost_min_usd"], row["cost_max_usd"], row["has_cost"]) == (400.0, 1250.5, True)
     assert (row["duration_months"], row["has_duration"]) == (6.0, True)
@@ -353,19 +465,42 @@ def test_cost_duration_and_online():
 def test_outcome_data_profiles():
     dsp = "ce-ed36f74a-2845-4b37-9209-27d987422037"
     nodes = [
-        credential(**{"ceterms:aggregateData": [{"qdata:relevantDataSet": [f"{REG}/resources/{dsp}"]},
-                                                {"ceterms:medianEarnings": 44439, "ceterms:currency": "USD",
-                                                 "ceterms:jobsObtained": [{"qdata:percentage": 88.0}],
-                                                 "ceterms:postReceiptMonths": 60}]}),
-        {"@type": "qdata:DataSetProfile", "@id": f"{REG}/resources/{dsp}", "ceterms:ctid": dsp,
-         "qdata:relevantDataSetFor": [f"{REG}/graph/{CRED}"],
-         "qdata:dataSetTimePeriod": [
-             {"ceterms:startDate": "2019-01-01", "ceterms:endDate": "2019-12-31",
-              "qdata:dataAttributes": [{"qdata:holdersInSet": [{"schema:value": 55.0}]}]},
-             {"ceterms:startDate": "2018-01-01", "ceterms:endDate": "2018-12-31",
-              "qdata:dataAttributes": [{"qdata:holdersInSet": [{"schema:value": 50.0}],
-                                        "qdata:employmentRate": [{"qdata:percentage": 75}]}]},
-         ]},
+        credential(
+            **{
+                "ceterms:aggregateData": [
+                    {"qdata:relevantDataSet": [f"{REG}/resources/{dsp}"]},
+                    {
+                        "ceterms:medianEarnings": 44439,
+                        "ceterms:currency": "USD",
+                        "ceterms:jobsObtained": [{"qdata:percentage": 88.0}],
+                        "ceterms:postReceiptMonths": 60,
+                    },
+                ]
+            }
+        ),
+        {
+            "@type": "qdata:DataSetProfile",
+            "@id": f"{REG}/resources/{dsp}",
+            "ceterms:ctid": dsp,
+            "qdata:relevantDataSetFor": [f"{REG}/graph/{CRED}"],
+            "qdata:dataSetTimePeriod": [
+                {
+                    "ceterms:startDate": "2019-01-01",
+                    "ceterms:endDate": "2019-12-31",
+                    "qdata:dataAttributes": [{"qdata:holdersInSet": [{"schema:value": 55.0}]}],
+                },
+                {
+                    "ceterms:startDate": "2018-01-01",
+                    "ceterms:endDate": "2018-12-31",
+                    "qdata:dataAttributes": [
+                        {
+                            "qdata:holdersInSet": [{"schema:value": 50.0}],
+                            "qdata:employmentRate": [{"qdata:percentage": 75}],
+                        }
+                    ],
+                },
+            ],
+        },
     ]
     out, _ = run(nodes)
     outcomes = {o["ctid"]: o for o in rows(out, "outcomes")}
@@ -380,18 +515,40 @@ def test_outcome_data_profiles():
 
 
 def test_resource_properties_count_values():
-    out, _ = run([credential(**{"ceterms:keyword": {"en": ["Business", "Employability"]},
-                                "ceterms:ownedBy": [f"{REG}/resources/{ORG}"], "ceterms:description": ""})])
+    out, _ = run(
+        [
+            credential(
+                **{
+                    "ceterms:keyword": {"en": ["Business", "Employability"]},
+                    "ceterms:ownedBy": [f"{REG}/resources/{ORG}"],
+                    "ceterms:description": "",
+                }
+            )
+        ]
+    )
     props = {p["property"]: p["value_count"] for p in rows(out, "resource_properties")}
     assert props == {"ceterms:ctid": 1, "ceterms:name": 1, "ceterms:keyword": 2, "ceterms:ownedBy": 1}
 
 
 def test_other_resources_get_family_and_owner():
     task = "ce-7e91ce94-9342-4ac7-a2c6-6d099ad457b5"
-    out, _ = run([{"@type": "ceterms:AccreditAction", "ceterms:ctid": task, "@id": f"{REG}/resources/{task}",
-                   "ceterms:actingAgent": [f"{REG}/resources/{ORG}"], "ceterms:name": "Accreditation"}])
+    out, _ = run(
+        [
+            {
+                "@type": "ceterms:AccreditAction",
+                "ceterms:ctid": task,
+                "@id": f"{REG}/resources/{task}",
+                "ceterms:actingAgent": [f"{REG}/resources/{ORG}"],
+                "ceterms:name": "Accreditation",
+            }
+        ]
+    )
     row = rows(out, "other_resources")[0]
-    assert (row["resource_type"], row["resource_family"], row["owner_ctid"]) == ("AccreditAction", "CredentialingAction", ORG)
+    assert (row["resource_type"], row["resource_family"], row["owner_ctid"]) == (
+        "AccreditAction",
+        "CredentialingAction",
+        ORG,
+    )
 
 
 def test_envelope_metadata_is_copied_to_rows():
@@ -401,15 +558,22 @@ def test_envelope_metadata_is_copied_to_rows():
     out, _ = run([credential()], envelope_id="c6b5015a", updated_at=when, published_by=ORG, publish_type="secondary")
     row = rows(out, "credentials")[0]
     assert (row["envelope_id"], row["envelope_updated_at"], row["publisher_ctid"], row["is_secondary_publish"]) == (
-        "c6b5015a", when, ORG, True)
+        "c6b5015a",
+        when,
+        ORG,
+        True,
+    )
     assert len(row["record_sha256"]) == 64
 
 
 @pytest.mark.parametrize(
     ("node", "prop", "words"),
     [
-        ({"@type": "ceterms:Certificate", "ceterms:ctid": "ce-123", "ceterms:name": "x"}, "ceterms:ctid",
-         "malformed CTID"),
+        (
+            {"@type": "ceterms:Certificate", "ceterms:ctid": "ce-123", "ceterms:name": "x"},
+            "ceterms:ctid",
+            "malformed CTID",
+        ),
         ({"@type": "ceterms:Nonsense", "ceterms:ctid": CRED}, "@type", "unknown class"),
         ({"ceterms:ctid": CRED, "ceterms:name": "x"}, "@type", "no @type"),
         ({"@type": "ceterms:Certificate", "@id": "https://example.org/cert"}, "ceterms:ctid", "no ceterms:ctid"),

@@ -172,8 +172,17 @@ def test_as_list_wraps_single_values():
 
 @pytest.mark.parametrize(
     ("value", "number"),
-    [(12, 12.0), (12.5, 12.5), ("1,200.50", 1200.5), ("$300", 300.0), ({"@value": "3"}, 3.0),
-     (True, None), ("three", None), (float("nan"), None), (None, None)],
+    [
+        (12, 12.0),
+        (12.5, 12.5),
+        ("1,200.50", 1200.5),
+        ("$300", 300.0),
+        ({"@value": "3"}, 3.0),
+        (True, None),
+        ("three", None),
+        (float("nan"), None),
+        (None, None),
+    ],
 )
 def test_to_float(value, number):
     assert n.to_float(value) == number
@@ -196,8 +205,17 @@ def test_parse_timestamp_reads_registry_spellings_as_utc(value, expected):
 
 @pytest.mark.parametrize(
     ("value", "months"),
-    [("P2Y", 24.0), ("P18M", 18.0), ("P1Y6M", 18.0), ("P30.44D", 1.0), ("PT730.56H", 1.0),
-     ("p2y", 24.0), ("P", None), ("2 years", None), (None, None)],
+    [
+        ("P2Y", 24.0),
+        ("P18M", 18.0),
+        ("P1Y6M", 18.0),
+        ("P30.44D", 1.0),
+        ("PT730.56H", 1.0),
+        ("p2y", 24.0),
+        ("P", None),
+        ("2 years", None),
+        (None, None),
+    ],
 )
 def test_duration_months_reads_iso_8601(value, months):
     result = n.duration_months(value)

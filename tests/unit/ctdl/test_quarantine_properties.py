@@ -6,6 +6,7 @@ strings, deep nesting, invalid UTF-8 and reference cycles at the same code path 
 """
 
 import copy
+import json
 from pathlib import Path
 
 import orjson
@@ -13,36 +14,77 @@ import pyarrow as pa
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from ler_analytics.build import RAW_CHARS, read_record
+from ler_analytics.build import RAW_CHARS, read_record, rows_to_arrow
 from ler_analytics.ctdl.dtypes import arrow_schema
 
 DATA = Path(__file__).resolve().parents[2] / "data" / "ctdl"
 ENVELOPE = orjson.loads(
-    (DATA / "CredentialEngine__Registry_Assistant/src/SamplePublishing/RA.SamplesForDocumentation"
-     "/EnvelopeSamples/CredentialEnvelope.json").read_bytes().removeprefix(b"\xef\xbb\xbf")
+    (
+        DATA / "CredentialEngine__Registry_Assistant/src/SamplePublishing/RA.SamplesForDocumentation"
+        "/EnvelopeSamples/CredentialEnvelope.json"
+    )
+    .read_bytes()
+    .removeprefix(b"\xef\xbb\xbf")
 )
 ENVELOPE.pop("resource")  # keep examples small: decoded_resource carries the same graph
 ENVELOPE_ID = ENVELOPE["envelope_id"]
 CTID = ENVELOPE["envelope_ceterms_ctid"]
+
+
+def enc(value) -> bytes:
+    """Encode like a publisher would (stdlib json: big integers allowed)."""
+    return json.dumps(value).encode()
+
+
 SETTINGS = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
-json_scalars = st.none() | st.booleans() | st.integers(-(2**70), 2**70) | st.floats(allow_nan=False, allow_infinity=False) | st.text(max_size=30)
+json_scalars = (
+    st.none()
+    | st.booleans()
+    | st.integers(-(2**70), 2**70)
+    | st.floats(allow_nan=False, allow_infinity=False)
+    | st.text(max_size=30)
+)
 json_values = st.recursive(
     json_scalars,
-    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(
-        st.sampled_from(["@id", "@type", "@graph", "ceterms:ctid", "ceterms:name", "ceterms:ownedBy", "en",
-                         "decoded_resource", "envelope_id", "ceterms:availableAt", "ceterms:addressRegion",
-                         "ceterms:requires", "ceterms:targetCompetency", "ceterms:targetNode", "x"]) | st.text(max_size=8),
-        inner, max_size=5),
+    lambda inner: (
+        st.lists(inner, max_size=4)
+        | st.dictionaries(
+            st.sampled_from(
+                [
+                    "@id",
+                    "@type",
+                    "@graph",
+                    "ceterms:ctid",
+                    "ceterms:name",
+                    "ceterms:ownedBy",
+                    "en",
+                    "decoded_resource",
+                    "envelope_id",
+                    "ceterms:availableAt",
+                    "ceterms:addressRegion",
+                    "ceterms:requires",
+                    "ceterms:targetCompetency",
+                    "ceterms:targetNode",
+                    "x",
+                ]
+            )
+            | st.text(max_size=8),
+            inner,
+            max_size=5,
+        )
+    ),
     max_leaves=25,
 )
 
 
 def check_invariants(data: bytes):
     rows, quarantine, envelopes = read_record(data, label="raw/test.jsonl.gz:1")
-    for table, table_rows in rows.tables.items():
+    for table in rows.tables:
+        table_rows = rows.as_dicts(table)
         if table_rows:  # every produced row must be storable in its Parquet table
             pa.Table.from_pylist(table_rows, schema=arrow_schema(table, internal=True))
+            rows_to_arrow(rows.tables[table], arrow_schema(table, internal=True))
     if quarantine:
         pa.Table.from_pylist(quarantine, schema=arrow_schema("quarantine"))
     for q in quarantine:
@@ -65,7 +107,7 @@ def test_arbitrary_bytes_never_crash(data):
 @SETTINGS
 @given(json_values)
 def test_arbitrary_json_never_crashes_and_is_explained(value):
-    rows, quarantine, envelopes = check_invariants(orjson.dumps(value))
+    rows, quarantine, envelopes = check_invariants(enc(value))
     assert envelopes or quarantine
 
 
@@ -76,12 +118,29 @@ def mutate_main_node(draw_value, prop):
 
 
 @SETTINGS
-@given(st.sampled_from(["ceterms:name", "ceterms:ownedBy", "ceterms:requires", "ceterms:availableAt",
-                        "ceterms:credentialStatusType", "ceterms:estimatedCost", "ceterms:estimatedDuration",
-                        "ceterms:occupationType", "ceterms:inLanguage", "ceterms:keyword", "ceterms:aggregateData",
-                        "ceterms:subjectWebpage", "ceterms:naics", "ceterms:recognizedBy"]), json_values)
+@given(
+    st.sampled_from(
+        [
+            "ceterms:name",
+            "ceterms:ownedBy",
+            "ceterms:requires",
+            "ceterms:availableAt",
+            "ceterms:credentialStatusType",
+            "ceterms:estimatedCost",
+            "ceterms:estimatedDuration",
+            "ceterms:occupationType",
+            "ceterms:inLanguage",
+            "ceterms:keyword",
+            "ceterms:aggregateData",
+            "ceterms:subjectWebpage",
+            "ceterms:naics",
+            "ceterms:recognizedBy",
+        ]
+    ),
+    json_values,
+)
 def test_wrong_types_in_any_property_keep_the_record(prop, value):
-    rows, quarantine, envelopes = check_invariants(orjson.dumps(mutate_main_node(value, prop)))
+    rows, quarantine, envelopes = check_invariants(enc(mutate_main_node(value, prop)))
     assert [r["ctid"] for r in rows.tables["credentials"]] == [CTID]
     assert all(q["envelope_id"] == ENVELOPE_ID for q in quarantine)
     assert all(not q["reason"].startswith("could not flatten") for q in quarantine)
@@ -92,7 +151,7 @@ def test_wrong_types_in_any_property_keep_the_record(prop, value):
 def test_malformed_ctids_are_quarantined_with_the_envelope(bad):
     env = copy.deepcopy(ENVELOPE)
     env["decoded_resource"]["@graph"][0]["ceterms:ctid"] = f"ce-{bad}"
-    rows, quarantine, _ = check_invariants(orjson.dumps(env))
+    rows, quarantine, _ = check_invariants(enc(env))
     if rows.tables["credentials"]:  # only a CTID in another spelling (upper case, padding) is accepted
         assert rows.tables["credentials"][0]["ctid"] == f"ce-{bad}".strip().lower()
     else:
@@ -109,7 +168,7 @@ def test_unknown_classes_are_quarantined(type_name):
 
     env = copy.deepcopy(ENVELOPE)
     env["decoded_resource"]["@graph"][0]["@type"] = f"ex:{type_name}"
-    rows, quarantine, _ = check_invariants(orjson.dumps(env))
+    rows, quarantine, _ = check_invariants(enc(env))
     if schema.class_curie(f"ex:{type_name}") is None:
         assert not rows.tables["credentials"]
         assert any(q["property"] == "@type" and "unknown class" in q["reason"] for q in quarantine)
@@ -125,7 +184,7 @@ def test_missing_structural_keys(key):
         del env["decoded_resource"][key]
     else:
         del env["decoded_resource"]["@graph"][0][key]
-    rows, quarantine, envelopes = check_invariants(orjson.dumps(env))
+    rows, quarantine, envelopes = check_invariants(enc(env))
     assert envelopes or quarantine
     if key in ("@graph", "decoded_resource", "@type"):
         assert quarantine and not rows.tables["credentials"]
@@ -137,7 +196,7 @@ def test_missing_structural_keys(key):
 @given(st.integers(min_value=200_000, max_value=3_000_000))
 def test_huge_strings_are_kept_and_raw_is_truncated(size):
     env = mutate_main_node({"en": "x" * size}, "ceterms:description")
-    rows, quarantine, _ = check_invariants(orjson.dumps(env))
+    rows, quarantine, _ = check_invariants(enc(env))
     assert len(rows.tables["credentials"][0]["description"]) == size
 
 
@@ -147,8 +206,11 @@ def test_deep_nesting_never_crashes(depth, kind):
     value: object = "Welding"
     for _ in range(depth):
         value = [value] if kind == "list" else {"en": value}
-    data = orjson.dumps(mutate_main_node(value, "ceterms:name")) if depth < 1000 else (
-        b'{"@graph": ' + b"[" * depth + b"]" * depth + b"}")
+    data = (
+        enc(mutate_main_node(value, "ceterms:name"))
+        if depth < 1000
+        else (b'{"@graph": ' + b"[" * depth + b"]" * depth + b"}")
+    )
     rows, quarantine, envelopes = check_invariants(data)
     assert rows.tables["credentials"] or quarantine
 
@@ -156,7 +218,7 @@ def test_deep_nesting_never_crashes(depth, kind):
 @SETTINGS
 @given(st.integers(min_value=0, max_value=2000), st.binary(min_size=1, max_size=4).filter(lambda b: b[0] >= 0x80))
 def test_invalid_utf8_is_quarantined(position, junk):
-    data = orjson.dumps(ENVELOPE)
+    data = enc(ENVELOPE)
     position = min(position, len(data) - 1)
     corrupted = data[:position] + junk + data[position:]
     try:
@@ -177,10 +239,17 @@ def test_reference_cycles_terminate(length):
     nodes = []
     for i, ctid in enumerate(ids):
         nxt = ids[(i + 1) % length]
-        nodes.append({"@id": base + ctid, "@type": "ceterms:BasicComponent", "ceterms:ctid": ctid,
-                      "ceterms:isChildOf": [base + ctid], "ceterms:hasChild": [base + nxt],
-                      "ceterms:precedes": ["_:loop"]})
+        nodes.append(
+            {
+                "@id": base + ctid,
+                "@type": "ceterms:BasicComponent",
+                "ceterms:ctid": ctid,
+                "ceterms:isChildOf": [base + ctid],
+                "ceterms:hasChild": [base + nxt],
+                "ceterms:precedes": ["_:loop"],
+            }
+        )
     nodes.append({"@id": "_:loop", "@type": "ceterms:CredentialOrganization", "ceterms:parentOrganization": ["_:loop"]})
-    rows, quarantine, _ = check_invariants(orjson.dumps({"@graph": nodes}))
+    rows, quarantine, _ = check_invariants(enc({"@graph": nodes}))
     assert len(rows.tables["pathway_components"]) == length
     assert not quarantine

@@ -10,7 +10,9 @@ from ler_analytics.ctdl.flatten import Problem
 from ler_analytics.ctdl.records import Document, decode_jwt_payload, documents, envelope_resource
 
 DATA = Path(__file__).resolve().parents[2] / "data" / "ctdl"
-ENVELOPES = DATA / "CredentialEngine__Registry_Assistant/src/SamplePublishing/RA.SamplesForDocumentation/EnvelopeSamples"
+ENVELOPES = (
+    DATA / "CredentialEngine__Registry_Assistant/src/SamplePublishing/RA.SamplesForDocumentation/EnvelopeSamples"
+)
 CRED = "ce-14525aea-57c5-4f5a-8f1c-bdc95c7f8b9b"
 
 
@@ -68,9 +70,11 @@ def test_deleted_envelope_is_marked():
 
 
 def test_graph_document_single_resource_and_included_blank_nodes():
-    graph = {"@context": "https://credreg.net/ctdl/schema/context/json",
-             "@id": f"https://credentialengineregistry.org/graph/{CRED}",
-             "@graph": [{"@type": "ceterms:Certification", "ceterms:ctid": CRED}, {"@id": "_:b1"}]}
+    graph = {
+        "@context": "https://credreg.net/ctdl/schema/context/json",
+        "@id": f"https://credentialengineregistry.org/graph/{CRED}",
+        "@graph": [{"@type": "ceterms:Certification", "ceterms:ctid": CRED}, {"@id": "_:b1"}],
+    }
     [doc] = list(documents(graph))
     assert doc.source.ctid == CRED and len(doc.nodes) == 2 and not doc.is_envelope
     single = {"@type": "ceterms:Certification", "ceterms:ctid": CRED, "@included": [{"@id": "_:b1"}]}
@@ -79,7 +83,10 @@ def test_graph_document_single_resource_and_included_blank_nodes():
 
 
 def test_array_of_nodes_is_one_graph_and_array_of_documents_is_many():
-    nodes = [{"@type": "ceterms:Pathway", "ceterms:ctid": CRED}, {"@type": "ceterms:BasicComponent", "ceterms:ctid": CRED}]
+    nodes = [
+        {"@type": "ceterms:Pathway", "ceterms:ctid": CRED},
+        {"@type": "ceterms:BasicComponent", "ceterms:ctid": CRED},
+    ]
     assert len(list(documents(nodes))) == 1
     docs = [{"@graph": nodes}, {"@graph": nodes}, 5]
     out = list(documents(docs))

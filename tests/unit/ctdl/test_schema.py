@@ -16,6 +16,7 @@ def _schema_classes():
 
 def test_every_credential_subclass_in_the_schema_goes_to_credentials():
     classes = _schema_classes()
+
     # Walk rdfs:subClassOf independently of schema.py to find the credential classes.
     def is_credential(term, seen=()):
         if term == "ceterms:Credential":

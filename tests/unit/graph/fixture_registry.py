@@ -54,8 +54,8 @@ def _org(c: str, name: str, region: str) -> dict:
         "@type": "ceterms:CredentialOrganization",
         "ceterms:ctid": c,
         "ceterms:name": {"en": name},
-        "ceterms:address": [{"@id": f"_:addr{c[-2:]}"}],
-    }, {"@id": f"_:addr{c[-2:]}", "@type": "ceterms:Place", "ceterms:addressRegion": {"en": region}}
+        "ceterms:address": [{"@type": "ceterms:Place", "ceterms:addressRegion": {"en-US": region}}],
+    }
 
 
 def _cred(c: str, typ: str, name: str, owner: str, **extra) -> dict:
@@ -84,8 +84,8 @@ def documents() -> list[tuple[dict, str]]:
     def add(nodes: list[dict], *, context: str = CTX, updated: str = "2025-01-01T00:00:00Z") -> None:
         docs.append(({"@context": context, "@id": GRAPH + nodes[0]["ceterms:ctid"], "@graph": nodes}, updated))
 
-    add(list(_org(O1, "Front Range College", "CO")))
-    add(list(_org(O2, "Lone Star Institute", "Texas")))
+    add([_org(O1, "Front Range College", "CO")])
+    add([_org(O2, "Lone Star Institute", "Texas")])
     add([_cred(C1, "Certificate", "Welding Basics", O1,
                **{"ceterms:isPreparationFor": [{"@type": "ceterms:ConditionProfile",
                                                  "ceterms:targetCredential": [RES + C2]}],

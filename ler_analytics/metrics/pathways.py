@@ -1,0 +1,615 @@
+"""Pathways: how credentials connect into routes a learner can climb (stackability, dead ends, off-ramps).
+
+The graph (:func:`pathway_graph`, a ``networkx.DiGraph``) has one node per credential, learning
+opportunity, assessment and competency in the ``connections`` table, and one edge per connection,
+oriented so that **A → B means "B is a next step after A"**:
+
+=======================  =========  ==============  ===========================================
+relation (on subject S)  direction  stack type      reading
+=======================  =========  ==============  ===========================================
+isPreparationFor T       S → T      progression     S prepares for T
+preparationFrom T        T → S      progression     T prepares for S
+requires T               T → S      progression     T is a prerequisite of S
+isRequiredFor T          S → T      progression
+advancedStandingFrom T   T → S      progression     T earns advanced standing in S
+isAdvancedStandingFor T  S → T      progression
+isRecommendedFor T       S → T      supplemental    recommended, not required
+recommends T             T → S      supplemental
+precedes / isChildOf     S → T      progression     pathway components, mapped through proxyFor
+hasChild T               T → S      progression     pathway components, mapped through proxyFor
+transferValueFrom/For    F → T      transfer        a transfer value profile: credit for F counts in T
+teaches/assesses/        S → K      competency      competencies (not a step; kept for drill-down)
+requires (targetCompetency)
+=======================  =========  ==============  ===========================================
+
+Condition profiles (``requires/targetCredential``, ``…/alternativeCondition/targetCredential``) and
+direct references both count; competencies are never next steps. The same progression edges come
+out of the graph store with the named SPARQL query ``progression_edges`` (cross-checked in
+``tests/integration/graph/test_crosscheck.py``).
+
+Per-credential measures (:func:`compute_credential_pathways`) and their per-state summary
+(:func:`compute_pathway_summary`) are computed once for the whole snapshot and then filtered by
+state, so all states together take about as long as one.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import polars as pl
+
+from ler_analytics.metrics._frames import NATIONAL, conform, empty_table, share
+from ler_analytics.metrics.context import MetricsContext, Source, as_context
+from ler_analytics.metrics.registry import metric
+
+PROGRESSION_RELATIONS: dict[str, tuple[bool, str]] = {
+    "isPreparationFor": (True, "progression"),
+    "preparationFrom": (False, "progression"),
+    "requires": (False, "progression"),
+    "isRequiredFor": (True, "progression"),
+    "advancedStandingFrom": (False, "progression"),
+    "isAdvancedStandingFor": (True, "progression"),
+    "isRecommendedFor": (True, "supplemental"),
+    "recommends": (False, "supplemental"),
+}
+"""Connection relation → (subject is the earlier step, stack type)."""
+
+COMPONENT_RELATIONS: dict[str, bool] = {"precedes": True, "isChildOf": True, "hasChild": False}
+"""Pathway-component relations → subject is the earlier step (mapped to the components' proxies)."""
+
+COMPETENCY_RELATIONS: tuple[str, ...] = ("teaches", "assesses", "requires", "targetCompetency")
+_STEP_TARGETS = ("targetCredential", "targetLearningOpportunity", "targetAssessment")
+EDGE_SCHEMA: dict[str, pl.DataType] = {
+    "from_ctid": pl.String(), "to_ctid": pl.String(), "relation": pl.String(), "stack_type": pl.String(),
+}  # fmt: skip
+_ATTR_CAVEAT = (
+    "Credentials are placed in states with the chosen attribution rule (see metrics.attribution); the 'US' row "
+    "covers every credential, including those no rule places."
+)
+
+
+# ---- inputs ---------------------------------------------------------------------------------------
+
+
+def _table(data: Source, name: str) -> pl.DataFrame:
+    """A core table from a snapshot, a mapping or a context (empty with documented columns if absent)."""
+    from ler_analytics.snapshot import Snapshot
+
+    if isinstance(data, Snapshot):
+        if name in data.table_names():
+            return conform(data.table(name), name)
+        return empty_table(name)
+    if isinstance(data, Mapping):
+        frame = data.get(name)
+        return conform(frame, name) if isinstance(frame, pl.DataFrame) else empty_table(name)
+    if isinstance(data, MetricsContext):
+        tables = data._tables  # noqa: SLF001 - read-only peek: was the table given?
+        if name not in tables:
+            path = Path(data.label) / "tables" / f"{name}.parquet"
+            if path.exists():  # a context built from a snapshot reads only the tables other metrics use
+                tables[name] = conform(pl.read_parquet(path), name)
+        return data.table(name)
+    raise TypeError(f"expected a Snapshot, a MetricsContext or a mapping of tables, not {type(data).__name__}")
+
+
+def progression_edges(data: Source) -> pl.DataFrame:
+    """Next-step edges between credentials, learning opportunities and assessments.
+
+    Args:
+        data: a snapshot, a metrics context or a mapping with ``connections`` (and ``pathway_components``
+            for component links).
+
+    Returns:
+        ``from_ctid, to_ctid, relation, stack_type`` (distinct; self-loops dropped), the same rows as the
+        named SPARQL query ``progression_edges``.
+    """
+    conn = _table(data, "connections").filter(pl.col("target_ctid").is_not_null())
+    relations = pl.DataFrame(
+        {
+            "relation": list(PROGRESSION_RELATIONS),
+            "forward": [v[0] for v in PROGRESSION_RELATIONS.values()],
+            "stack_type": [v[1] for v in PROGRESSION_RELATIONS.values()],
+        }
+    )
+    via_ok = (pl.col("via") == "direct") | pl.col("via").str.contains("/(" + "|".join(_STEP_TARGETS) + ")$")
+    direct = (
+        conn.filter(via_ok)
+        .join(relations, on="relation", how="inner")
+        .select(
+            pl.when(pl.col("forward")).then(pl.col("subject_ctid")).otherwise(pl.col("target_ctid")).alias("from_ctid"),
+            pl.when(pl.col("forward")).then(pl.col("target_ctid")).otherwise(pl.col("subject_ctid")).alias("to_ctid"),
+            "relation",
+            "stack_type",
+        )
+    )
+    components = _table(data, "pathway_components").select("ctid", "proxy_for_ctid").filter(
+        pl.col("proxy_for_ctid").is_not_null()
+    )
+    comp_rel = pl.DataFrame({"relation": list(COMPONENT_RELATIONS), "forward": list(COMPONENT_RELATIONS.values())})
+    comp = (
+        conn.filter(pl.col("via") == "direct")
+        .join(comp_rel, on="relation", how="inner")
+        .join(components.rename({"ctid": "subject_ctid", "proxy_for_ctid": "s_proxy"}), on="subject_ctid")
+        .join(components.rename({"ctid": "target_ctid", "proxy_for_ctid": "t_proxy"}), on="target_ctid")
+        .select(
+            pl.when(pl.col("forward")).then(pl.col("s_proxy")).otherwise(pl.col("t_proxy")).alias("from_ctid"),
+            pl.when(pl.col("forward")).then(pl.col("t_proxy")).otherwise(pl.col("s_proxy")).alias("to_ctid"),
+            "relation",
+            pl.lit("progression").alias("stack_type"),
+        )
+    )
+    edges = pl.concat([direct.cast(EDGE_SCHEMA), comp.cast(EDGE_SCHEMA)])  # type: ignore[arg-type]
+    return (
+        edges.with_columns(pl.col("from_ctid").str.to_lowercase(), pl.col("to_ctid").str.to_lowercase())
+        .filter(pl.col("from_ctid") != pl.col("to_ctid"))
+        .unique()
+        .sort("from_ctid", "to_ctid", "relation")
+    )
+
+
+def transfer_edges(data: Source) -> pl.DataFrame:
+    """Transfer-value edges: ``from_ctid`` (earns credit), ``to_ctid`` (where it counts), ``transfer_value_ctid``."""
+    tv = _table(data, "transfer_values").select("ctid", "transfer_value_from_ctids", "transfer_value_for_ctids")
+    return (
+        tv.explode("transfer_value_from_ctids")
+        .explode("transfer_value_for_ctids")
+        .select(
+            pl.col("transfer_value_from_ctids").alias("from_ctid"),
+            pl.col("transfer_value_for_ctids").alias("to_ctid"),
+            pl.col("ctid").alias("transfer_value_ctid"),
+        )
+        .drop_nulls(["from_ctid", "to_ctid"])
+        .unique()
+        .sort("from_ctid", "to_ctid")
+    )
+
+
+def pathway_graph(data: Source, *, include_competencies: bool = True) -> Any:
+    """The pathway graph as a ``networkx.DiGraph`` (see the module docstring for the edge table).
+
+    Nodes carry ``kind`` (``credential``, ``learning_opportunity``, ``assessment``, ``competency`` or
+    ``other``) and ``name``; edges carry ``relation`` and ``stack_type`` (``progression``,
+    ``supplemental``, ``transfer`` or ``competency``).
+    """
+    import networkx as nx
+
+    graph = nx.DiGraph()
+    for table, kind in (("credentials", "credential"), ("learning_opportunities", "learning_opportunity"),
+                        ("assessments", "assessment")):
+        frame = _table(data, table).select("ctid", "name")
+        graph.add_nodes_from((c, {"kind": kind, "name": n}) for c, n in frame.iter_rows())
+    for a, b, relation, stack in progression_edges(data).iter_rows():
+        graph.add_edge(a, b, relation=relation, stack_type=stack)
+    for a, b, tv in transfer_edges(data).iter_rows():
+        if not graph.has_edge(a, b):
+            graph.add_edge(a, b, relation="transferValue", stack_type="transfer", transfer_value_ctid=tv)
+    if include_competencies:
+        comps = _table(data, "competencies").select("ctid", "text")
+        graph.add_nodes_from((c, {"kind": "competency", "name": t}) for c, t in comps.iter_rows())
+        conn = _table(data, "connections").filter(
+            pl.col("relation").is_in(list(COMPETENCY_RELATIONS)) & pl.col("target_ctid").is_not_null()
+        ).join(comps.select("ctid"), left_on="target_ctid", right_on="ctid", how="semi")
+        for s, t, relation in conn.select("subject_ctid", "target_ctid", "relation").unique().iter_rows():
+            graph.add_edge(s, t, relation=relation, stack_type="competency")
+    for node, attrs in graph.nodes(data=True):
+        attrs.setdefault("kind", "other")
+        attrs.setdefault("name", None)
+        del node
+    return graph
+
+
+# ---- per-credential measures ----------------------------------------------------------------------
+
+
+def _distances_to(graph: Any, targets: set[str]) -> dict[str, int]:
+    """Shortest number of steps from every node to the nearest node of ``targets`` (multi-source BFS)."""
+    from collections import deque
+
+    dist = {t: 0 for t in targets if t in graph}
+    queue = deque(dist)
+    while queue:
+        node = queue.popleft()
+        for prev in graph.predecessors(node):
+            if prev not in dist:
+                dist[prev] = dist[node] + 1
+                queue.append(prev)
+    return dist
+
+
+def _longest_chains(graph: Any) -> dict[str, int]:
+    """Longest number of steps from each node to a node with no next step (cycles collapsed)."""
+    import networkx as nx
+
+    cond = nx.condensation(graph)
+    longest: dict[int, int] = {}
+    for comp in reversed(list(nx.topological_sort(cond))):
+        succ = list(cond.successors(comp))
+        longest[comp] = 1 + max(longest[s] for s in succ) if succ else 0
+    mapping = cond.graph["mapping"]
+    return {node: longest[mapping[node]] for node in graph.nodes}
+
+
+def _credential_pathways(data: Source) -> pl.DataFrame:
+    import networkx as nx
+
+    creds = _table(data, "credentials").select("ctid", "name", "credential_type", "has_outcome_data")
+    edges = progression_edges(data)
+    steps = nx.DiGraph()
+    steps.add_nodes_from(creds["ctid"].to_list())
+    for a, b, _relation, stack in edges.iter_rows():
+        if steps.has_edge(a, b):
+            if stack == "progression":
+                steps[a][b]["stack_type"] = "progression"
+            continue
+        steps.add_edge(a, b, stack_type=stack)
+    comps = _table(data, "pathway_components")
+    proxies = comps.filter(pl.col("proxy_for_ctid").is_not_null())
+    destinations = set(proxies.filter(pl.col("is_destination").fill_null(False))["proxy_for_ctid"].to_list())
+    on_pathway = set(proxies["proxy_for_ctid"].to_list())
+    to_destination = _distances_to(steps, destinations)
+    chains = _longest_chains(steps)
+    transfers = transfer_edges(data).group_by("from_ctid").agg(pl.len().alias("transfer_value_edges"))
+    soc = _table(data, "alignments").filter(
+        (pl.col("code_system") == "SOC") & pl.col("code").is_not_null()
+    ).select(pl.col("subject_ctid").alias("ctid")).unique().with_columns(pl.lit(True).alias("has_occupation"))
+    rows = []
+    for ctid in creds["ctid"].to_list():
+        out_edges = steps.out_edges(ctid, data="stack_type")
+        in_edges = steps.in_edges(ctid, data="stack_type")
+        kinds = {k for _, _, k in out_edges} | {k for _, _, k in in_edges}
+        rows.append(
+            (
+                ctid,
+                steps.out_degree(ctid),
+                steps.in_degree(ctid),
+                "progression" if "progression" in kinds else ("supplemental" if kinds else "independent"),
+                ctid in on_pathway,
+                ctid in destinations,
+                to_destination.get(ctid),
+                chains.get(ctid, 0),
+            )
+        )
+    measures = pl.DataFrame(
+        rows,
+        schema={"ctid": pl.String, "next_steps": pl.Int64, "prior_steps": pl.Int64, "stack_type": pl.String,
+                "on_pathway": pl.Boolean, "is_destination": pl.Boolean, "depth_to_destination": pl.Int64,
+                "chain_length": pl.Int64},
+        orient="row",
+    )
+    out = (
+        creds.join(measures, on="ctid", how="left")
+        .join(transfers.rename({"from_ctid": "ctid"}), on="ctid", how="left")
+        .join(soc, on="ctid", how="left")
+        .with_columns(
+            pl.col("transfer_value_edges").fill_null(0).cast(pl.Int64),
+            (pl.col("next_steps") > 0).alias("has_next_step"),
+            pl.col("has_occupation").fill_null(False),
+        )
+        .with_columns(
+            (~pl.col("has_next_step") & (pl.col("prior_steps") > 0) & ~pl.col("is_destination")).alias("is_dead_end"),
+            (
+                pl.col("has_next_step")
+                & ~pl.col("is_destination")
+                & (pl.col("has_occupation") | pl.col("has_outcome_data").fill_null(False))
+            ).alias("is_off_ramp"),
+        )
+    )
+    return out.select(
+        "ctid", "name", "credential_type", "next_steps", "prior_steps", "has_next_step", "is_dead_end",
+        "stack_type", "on_pathway", "is_destination", "depth_to_destination", "chain_length", "is_off_ramp",
+        "has_occupation", "transfer_value_edges",
+    ).unique("ctid", keep="first").sort("ctid")
+
+
+def _cached_pathways(data: Source) -> pl.DataFrame:
+    try:
+        ctx = as_context(data)
+    except TypeError:
+        return _credential_pathways(data)
+    return ctx.cached(("pathways", "credential_pathways"), lambda: _credential_pathways(data))
+
+
+@metric(
+    title="Credential pathway position",
+    unit="next steps",
+    definition=(
+        "For each credential: how many next steps it leads to (branching), how many lead to it, whether it is a "
+        "dead end, an off-ramp or a pathway destination, how far it is from a destination and how long a chain "
+        "of steps follows it, its stack type and its transfer-value edges."
+    ),
+    formula=(
+        "on the directed graph of connections (A->B: B is a next step after A; see metrics.pathways): next_steps = "
+        "out-degree; dead end = no next step, at least one prior step, not a pathway destination; off-ramp = has a "
+        "next step, is not a destination, and carries labour-market value (an occupation alignment or outcome "
+        "data); depth_to_destination = fewest steps to a credential a CTDL-Path pathway names as destination; "
+        "chain_length = most steps to a credential with no next step (cycles collapsed); stack type = "
+        "progression if any required/preparatory edge touches it, supplemental if only recommended edges, else "
+        "independent"
+    ),
+    caveats=(
+        "Only connections published in the Registry are seen; a missing link looks like a dead end. Targets "
+        "outside the snapshot still count as next steps."
+    ),
+    source_tables=("credentials", "connections", "pathway_components", "transfer_values", "alignments"),
+    value_column="next_steps",
+    group="pathways",
+)
+def compute_credential_pathways(
+    data: Source, *, state: str | None = None, rule: str | None = None, online: str | None = None
+) -> pl.DataFrame:
+    """Pathway measures per credential, optionally for one state.
+
+    Args:
+        data: a snapshot, a :class:`~ler_analytics.metrics.context.MetricsContext` or a mapping of tables.
+        state: USPS code; None for all credentials (``state_code`` is then omitted).
+        rule: state-attribution rule (default: the context's).
+        online: ``"local"`` or ``"national"`` (default: the context's).
+
+    Returns:
+        One row per credential (per credential × state when ``state`` is given).
+    """
+    per = _cached_pathways(data)
+    if state is None:
+        return per
+    ctx = as_context(data)
+    return ctx.in_state(per, state, rule=rule, online=online).sort("ctid")
+
+
+def _summary(frame: pl.DataFrame, keys: list[str]) -> pl.DataFrame:
+    return frame.group_by(keys).agg(
+        pl.len().alias("credentials"),
+        pl.col("has_next_step").sum().alias("with_next_step"),
+        share(pl.col("has_next_step").sum(), pl.len()).alias("share_with_next_step"),
+        pl.col("is_dead_end").sum().alias("dead_ends"),
+        pl.col("is_off_ramp").sum().alias("off_ramps"),
+        pl.col("depth_to_destination").median().alias("median_depth_to_destination"),
+        pl.col("depth_to_destination").max().alias("max_depth_to_destination"),
+        pl.col("chain_length").filter(pl.col("has_next_step")).median().alias("median_chain_length"),
+        pl.col("chain_length").max().alias("max_chain_length"),
+        pl.col("next_steps").filter(pl.col("has_next_step")).mean().alias("mean_branching"),
+        pl.col("next_steps").max().alias("max_branching"),
+        (pl.col("stack_type") == "progression").sum().alias("progression"),
+        (pl.col("stack_type") == "supplemental").sum().alias("supplemental"),
+        (pl.col("stack_type") == "independent").sum().alias("independent"),
+        pl.col("on_pathway").sum().alias("on_pathway"),
+        pl.col("transfer_value_edges").sum().alias("transfer_value_edges"),
+    )
+
+
+@metric(
+    title="Pathway connectedness",
+    unit="share (0-1)",
+    definition=(
+        "Per state: the share of credentials with at least one next step, the number of dead ends and off-ramps, "
+        "the median and maximum number of steps to a pathway destination, mean branching, how many credentials "
+        "stack by progression, supplement or stand alone, and transfer-value edges."
+    ),
+    formula=(
+        "share_with_next_step = count(credentials with out-degree > 0) / count(credentials), per state_code, from "
+        "compute_credential_pathways; medians and maxima over the state's credentials (depth over those that reach "
+        "a destination; chain length and branching over those with a next step)"
+    ),
+    caveats=_ATTR_CAVEAT + " Pathway structure is only as complete as the published connections.",
+    source_tables=("credentials", "connections", "pathway_components", "transfer_values", "alignments",
+                   "organizations", "locations"),
+    value_column="share_with_next_step",
+    group="pathways",
+)
+def compute_pathway_summary(
+    data: Source, *, state: str | None = None, rule: str | None = None, online: str | None = None,
+    national: bool = True,
+) -> pl.DataFrame:
+    """Pathway connectedness per state (one row per state, plus a national ``US`` row).
+
+    Args:
+        data: a snapshot, a metrics context or a mapping of tables.
+        state: one USPS code, or None for every state.
+        rule: state-attribution rule (default: the context's).
+        online: ``"local"`` or ``"national"``.
+        national: add the ``US`` row (all credentials, attributed or not) when ``state`` is None.
+    """
+    per = _cached_pathways(data)
+    ctx = as_context(data)
+    placed = ctx.in_state(per, state, rule=rule, online=online).filter(pl.col("state_code").is_not_null())
+    out = _summary(placed, ["state_code"]).sort("state_code")
+    if state is None and national:
+        out = pl.concat([out, _summary(per.with_columns(pl.lit(NATIONAL).alias("state_code")), ["state_code"])])
+    return out
+
+
+# ---- CTDL-Path structure and occupation ladders ------------------------------------------------------
+
+
+@metric(
+    title="Pathway structure",
+    unit="components",
+    definition=(
+        "Each CTDL-Path pathway as its components: type, progression level, whether it is the destination, "
+        "the credential or course it stands for, the component it leads to and, when the graph is given, "
+        "its conditions (how many of which components are required)."
+    ),
+    formula=(
+        "pathway_components joined to pathways and to the proxied resources' names; level_order = rank of the "
+        "progression level within the pathway (by the shortest number of component steps from the level to the "
+        "destination, destination last); conditions from the named SPARQL query pathway_structure"
+    ),
+    caveats="Conditions (ComponentCondition) live only in the graph: pass graph= (a store, folder or Snapshot).",
+    source_tables=("pathways", "pathway_components", "connections", "credentials", "learning_opportunities"),
+    value_column="level_order",
+    group="pathways",
+)
+def compute_pathway_structure(
+    data: Source, *, pathway_ctid: str | None = None, graph: Any = None
+) -> pl.DataFrame:
+    """The components of CTDL-Path pathways, by progression level, with destination and conditions.
+
+    Args:
+        data: a snapshot, a metrics context or a mapping of tables.
+        pathway_ctid: one pathway; None for all.
+        graph: optional SPARQL source (pyoxigraph store, snapshot, folder or endpoint URL) for conditions.
+
+    Returns:
+        ``pathway_ctid, pathway_name, component_ctid, component_type, component_name, progression_level,
+        level_order, steps_to_destination, is_destination, proxy_for_ctid, proxy_name, leads_to_ctid`` and,
+        with ``graph``, ``condition_name, required_number, condition_targets``.
+    """
+    comps = _table(data, "pathway_components")
+    paths = _table(data, "pathways").select(pl.col("ctid").alias("pathway_ctid"), pl.col("name").alias("pathway_name"))
+    if pathway_ctid is not None:
+        comps = comps.filter(pl.col("pathway_ctid") == pathway_ctid.lower())
+    names = pl.concat(
+        [_table(data, t).select("ctid", "name") for t in ("credentials", "learning_opportunities", "assessments")]
+    ).unique("ctid").rename({"ctid": "proxy_for_ctid", "name": "proxy_name"})
+    conn = _table(data, "connections").filter(pl.col("relation").is_in(["precedes", "isChildOf"]))
+    leads = conn.select(pl.col("subject_ctid").alias("component_ctid"), pl.col("target_ctid").alias("leads_to_ctid"))
+    leads = leads.join(comps.select(pl.col("ctid").alias("component_ctid")), on="component_ctid", how="semi")
+    # steps from each component to its pathway's destination, along precedes/isChildOf
+    import networkx as nx
+
+    g = nx.DiGraph()
+    g.add_edges_from(leads.drop_nulls().iter_rows())
+    dest = set(comps.filter(pl.col("is_destination").fill_null(False))["ctid"].to_list())
+    steps = _distances_to(g, dest)
+    out = (
+        comps.select(
+            "pathway_ctid", pl.col("ctid").alias("component_ctid"), "component_type",
+            pl.col("name").alias("component_name"), "progression_level", "is_destination", "proxy_for_ctid",
+        )
+        .join(paths, on="pathway_ctid", how="left")
+        .join(names, on="proxy_for_ctid", how="left")
+        .join(leads.group_by("component_ctid").agg(pl.col("leads_to_ctid").first()), on="component_ctid", how="left")
+        .with_columns(
+            pl.col("component_ctid").replace_strict(steps, default=None, return_dtype=pl.Int64)
+            .alias("steps_to_destination")
+        )
+    )
+    level_rank = (
+        out.group_by("pathway_ctid", "progression_level")
+        .agg(pl.col("steps_to_destination").min().alias("_lvl"))
+        .with_columns(
+            pl.col("_lvl").rank("dense", descending=True).over("pathway_ctid").cast(pl.Int64).alias("level_order")
+        )
+        .drop("_lvl")
+    )
+    out = out.join(level_rank, on=["pathway_ctid", "progression_level"], how="left", nulls_equal=True)
+    cols = ["pathway_ctid", "pathway_name", "component_ctid", "component_type", "component_name",
+            "progression_level", "level_order", "steps_to_destination", "is_destination", "proxy_for_ctid",
+            "proxy_name", "leads_to_ctid"]
+    out = out.select(cols)
+    if graph is not None:
+        from ler_analytics.graph.sparql import sparql
+
+        cond = sparql(graph, "pathway_structure", **({"pathway_ctid": pathway_ctid} if pathway_ctid else {}))
+        cond = cond.select("component_ctid", "condition_name", "required_number", "condition_targets").unique()
+        out = out.join(cond, on="component_ctid", how="left")
+    return out.sort("pathway_ctid", "level_order", "component_ctid", nulls_last=True)
+
+
+def _soc_job_zones(job_zones: pl.DataFrame) -> pl.DataFrame:
+    """Job zone per 7-character SOC: the ``.00`` O*NET code's zone, else the rounded mean of its children."""
+    jz = job_zones.select("onet_soc_code", "soc_code", "job_zone")
+    main = jz.filter(pl.col("onet_soc_code").str.ends_with(".00")).select("soc_code", pl.col("job_zone").alias("jz00"))
+    mean = jz.group_by("soc_code").agg(pl.col("job_zone").mean().round(0).cast(pl.Int64).alias("jz_mean"))
+    return mean.join(main, on="soc_code", how="left").select(
+        "soc_code", pl.coalesce("jz00", "jz_mean").cast(pl.Int64).alias("job_zone")
+    )
+
+
+@metric(
+    title="Occupation ladders",
+    unit="credentials",
+    definition=(
+        "Steps up from one occupation to a related occupation that needs more preparation (O*NET related "
+        "occupations with a higher job zone), with the number of credentials in the state that prepare for each "
+        "end of the step."
+    ),
+    formula=(
+        "pairs (o, r) from O*NET related occupations in the chosen tiers, aggregated to 7-character SOC, kept when "
+        "job_zone(r) > job_zone(o); credentials_from/credentials_to = distinct credentials linked to o / r "
+        "(explicit SOC alignments, else CIP->SOC crosswalk) in the state; has_step_credentials = credentials_to > 0"
+    ),
+    caveats=(
+        "Job zone per SOC is the '.00' O*NET code's zone (else the rounded mean). CIP-inferred links are weaker "
+        "than explicit alignments. " + _ATTR_CAVEAT
+    ),
+    source_tables=("credentials", "alignments", "reference: onet_related_occupations", "reference: onet_job_zones",
+                   "reference: onet_occupations", "reference: cip_soc_crosswalk"),
+    value_column="credentials_to",
+    group="pathways",
+)
+def compute_occupation_ladders(
+    data: Source,
+    *,
+    state: str | None = None,
+    soc: str | None = None,
+    tiers: tuple[str, ...] = ("Primary-Short",),
+    only_with_credentials: bool = True,
+    rule: str | None = None,
+    online: str | None = None,
+) -> pl.DataFrame:
+    """Occupation ladders joined to the credentials that prepare for each step.
+
+    Args:
+        data: a snapshot, a metrics context or a mapping of tables (reference tables may be included).
+        state: USPS code, or None for all credentials.
+        soc: start from this SOC (``NN-NNNN``) only.
+        tiers: O*NET relatedness tiers to use (``Primary-Short``, ``Primary-Long``, ``Supplemental``).
+        only_with_credentials: keep steps with at least one credential at either end.
+        rule: state-attribution rule.
+        online: ``"local"`` or ``"national"``.
+
+    Returns:
+        ``from_soc, from_title, from_job_zone, to_soc, to_title, to_job_zone, rank, credentials_from,
+        credentials_to, example_credentials`` (up to 3 names preparing for the higher step).
+    """
+    from ler_analytics.metrics.occupations import soc_links
+
+    ctx = as_context(data)
+    related = ctx.ref("onet_related_occupations").filter(pl.col("relatedness_tier").is_in(list(tiers)))
+    zones = _soc_job_zones(ctx.ref("onet_job_zones"))
+    titles = ctx.ref("onet_occupations").filter(pl.col("onet_soc_code").str.ends_with(".00")).select(
+        "soc_code", "title"
+    ).unique("soc_code")
+    pairs = (
+        related.select(
+            pl.col("onet_soc_code").str.slice(0, 7).alias("from_soc"),
+            pl.col("related_onet_soc_code").str.slice(0, 7).alias("to_soc"),
+            "rank",
+        )
+        .filter(pl.col("from_soc") != pl.col("to_soc"))
+        .group_by("from_soc", "to_soc")
+        .agg(pl.col("rank").min())
+        .join(zones.rename({"soc_code": "from_soc", "job_zone": "from_job_zone"}), on="from_soc")
+        .join(zones.rename({"soc_code": "to_soc", "job_zone": "to_job_zone"}), on="to_soc")
+        .filter(pl.col("to_job_zone") > pl.col("from_job_zone"))
+    )
+    if soc is not None:
+        pairs = pairs.filter(pl.col("from_soc") == soc)
+    links = soc_links(ctx).select("ctid", "soc_code").unique()
+    if state is not None:
+        links = ctx.in_state(links, state, rule=rule, online=online)
+    names = _table(data, "credentials").select("ctid", "name")
+    per_soc = links.group_by("soc_code").agg(pl.col("ctid").n_unique().alias("n"))
+    examples = (
+        links.join(names, on="ctid", how="left").sort("name", nulls_last=True)
+        .group_by("soc_code").agg(pl.col("name").drop_nulls().unique(maintain_order=True).head(3).alias("examples"))
+    )
+    out = (
+        pairs.join(per_soc.rename({"soc_code": "from_soc", "n": "credentials_from"}), on="from_soc", how="left")
+        .join(per_soc.rename({"soc_code": "to_soc", "n": "credentials_to"}), on="to_soc", how="left")
+        .join(examples.rename({"soc_code": "to_soc", "examples": "example_credentials"}), on="to_soc", how="left")
+        .join(titles.rename({"soc_code": "from_soc", "title": "from_title"}), on="from_soc", how="left")
+        .join(titles.rename({"soc_code": "to_soc", "title": "to_title"}), on="to_soc", how="left")
+        .with_columns(
+            pl.col("credentials_from").fill_null(0).cast(pl.Int64),
+            pl.col("credentials_to").fill_null(0).cast(pl.Int64),
+        )
+    )
+    if only_with_credentials:
+        out = out.filter((pl.col("credentials_from") > 0) | (pl.col("credentials_to") > 0))
+    return out.select(
+        "from_soc", "from_title", "from_job_zone", "to_soc", "to_title", "to_job_zone", "rank",
+        "credentials_from", "credentials_to", "example_credentials",
+    ).sort("from_soc", "rank", "to_soc")
