@@ -3,6 +3,9 @@
 1. Throughput: with ``--latency-ms`` (default 50) added to every request and ``N`` parallel requests,
    the listing phase of a full harvest should reach >= 80% of the ideal ``N / latency`` request rate.
    Each N harvests a store of ``N * rounds * per_page`` envelopes (about ``rounds`` request rounds).
+   As a same-run baseline, the same page requests are also made with bare httpx threads (no retries,
+   no parsing, no writing): on a loaded machine both are bounded by CPU, and ``harvest/bare`` shows
+   the client's own overhead.
 2. Sync cost: after 1% of the records changed, ``ler sync`` should transfer <= 3% of the bytes of a
    full harvest of the same store (both measured in the same run, as bytes received by the client).
 
@@ -19,6 +22,7 @@ import multiprocessing as mp
 import sys
 import tempfile
 import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -31,33 +35,8 @@ from ler_analytics.twin import FaultConfig, TwinServer, TwinStore  # noqa: E402
 from tests.integration.registry.twin_data import ChangeMaker, initial_envelopes  # noqa: E402
 
 
-def _no_nagle() -> None:
-    """Send the twin's small responses at once (TCP_NODELAY).
-
-    The twin writes headers and body in two sends; with Nagle's algorithm on the server and delayed
-    ACKs on the client, every small response then waits ~40 ms for an ACK, which would be measured as
-    server latency. Real servers (nginx) set TCP_NODELAY; this does the same for the twin.
-    """
-    import socket
-
-    from ler_analytics.twin import server as twin_server
-
-    handler = twin_server._Handler
-    if getattr(handler, "_bench_nodelay", False):
-        return
-    original = handler.setup
-
-    def setup(self) -> None:
-        original(self)
-        self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-
-    handler.setup = setup
-    handler._bench_nodelay = True
-
-
 def _serve(records: int, seed: int, latency_ms: float, commands, replies) -> None:
     """Run a twin server in its own process (so client and server do not share one GIL)."""
-    _no_nagle()
     envs = initial_envelopes(records, seed=seed)
     store = TwinStore(envs)
     maker = ChangeMaker(envs, seed=seed + 1)
@@ -91,6 +70,21 @@ class TwinProcess:
         self.proc.join(30)
 
 
+def bare_rate(url: str, n: int, per_page: int, pages: int) -> float:
+    """Baseline: the same page requests with bare httpx in ``n`` threads (no retries, parsing or writing)."""
+    import httpx
+
+    with httpx.Client(limits=httpx.Limits(max_connections=n, max_keepalive_connections=n)) as client:
+
+        def get(page: int) -> int:
+            return len(client.get(f"{url}/ce-registry/envelopes", params={"page": page, "per_page": per_page}).content)
+
+        with ThreadPoolExecutor(n) as pool:
+            start = time.perf_counter()
+            list(pool.map(get, range(1, pages + 1)))
+            return pages / (time.perf_counter() - start)
+
+
 def bench_throughput(per_page: int, rounds: int, latency_ms: float, levels: list[int], work: Path) -> list[dict]:
     rows = []
     for n in levels:
@@ -101,12 +95,15 @@ def bench_throughput(per_page: int, rounds: int, latency_ms: float, levels: list
                 start = time.perf_counter()
                 manifest = harvest(work / f"n{n}", registry=reg, per_page=per_page)
                 total_s = time.perf_counter() - start
+            bare = bare_rate(twin.url, n, per_page, n * rounds)
         finally:
             twin.close()
         stats = manifest["harvest"]
         rate = stats["pages_requests"] / stats["pages_seconds"]
         ideal = n / (latency_ms / 1000)
         rows.append({
+            "bare_httpx_per_s": round(bare, 1), "bare_ratio": round(bare / ideal, 3),
+            "harvest_vs_bare": round(rate / bare, 3),
             "concurrency": n, "per_page": per_page, "page_requests": stats["pages_requests"],
             "pages_seconds": stats["pages_seconds"], "requests_per_s": round(rate, 1),
             "ideal_per_s": round(ideal, 1), "ratio": round(rate / ideal, 3),
@@ -114,6 +111,7 @@ def bench_throughput(per_page: int, rounds: int, latency_ms: float, levels: list
         })
         print(f"N={n:>2}  {stats['pages_requests']:>4} page requests in {stats['pages_seconds']:.2f} s = "
               f"{rate:7.1f} req/s; ideal {ideal:6.1f} req/s; ratio {rate / ideal:.2f}  "
+              f"| bare httpx {bare:6.1f} req/s = {bare / ideal:.2f} of ideal; harvest/bare {rate / bare:.2f} "
               f"(whole harvest {total_s:.2f} s)", flush=True)
     return rows
 

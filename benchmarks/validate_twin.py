@@ -41,7 +41,7 @@ from ctdl_validate.validator import validate
 sample_dir, resolve_dir, out = Path(sys.argv[1]), Path(sys.argv[2]), Path(sys.argv[3])
 schema = load_schema()
 supplied = build_supplied([resolve_dir], schema)
-by_code = Counter(); by_sev = Counter(); examples = {}; by_class = defaultdict(Counter); docs = 0
+by_code = Counter(); by_prop = Counter(); by_sev = Counter(); examples = {}; by_class = defaultdict(Counter); docs = 0
 docs_with_error = 0
 for path in sorted(sample_dir.glob("*.json")):
     data = json.loads(path.read_text())
@@ -54,6 +54,11 @@ for path in sorted(sample_dir.glob("*.json")):
         by_code[(d["code"], d["severity"])] += 1
         by_sev[d["severity"]] += 1
         by_class[cls][d["code"]] += 1
+        value = str(d.get("value") or "")
+        form = ("concept-curie" if "://" not in value else "graph-uri" if "/graph/" in value
+                else "upper-case-ctid" if value[-36:] != value[-36:].lower()
+                else "resources-uri" if "/resources/" in value else "other")
+        by_prop[(d["code"], str(d.get("property")), form)] += 1
         d["message"] = str(d.get("message", ""))[:300]
         examples.setdefault(d["code"], {**d, "document": path.name})
         error = error or d["severity"] == "ERROR"
@@ -63,6 +68,8 @@ out.write_text(json.dumps({
     "by_severity": dict(by_sev),
     "by_code": [{"code": c, "severity": s, "count": n} for (c, s), n in by_code.most_common()],
     "by_class": {k: dict(v) for k, v in sorted(by_class.items())}, "examples": examples,
+    "by_code_property_form": [{"code": c, "property": p, "value_form": f, "count": n}
+                              for (c, p, f), n in by_prop.most_common()],
 }, indent=1))
 """
 
@@ -113,6 +120,10 @@ def main(argv: list[str] | None = None) -> int:
             f"  {row['severity']:12s} {row['code']:32s} {row['count']:6d}  e.g. {ex.get('property')}: "
             f"{str(ex.get('message'))[:110]}"
         )
+    print("non-INFO findings by property and reference form:")
+    for row in report["by_code_property_form"]:
+        if not row["code"].startswith(("REF_RESOLVED", "INVERSE")):
+            print(f"  {row['code']:24s} {row['property']:36s} {row['value_form']:16s} {row['count']:6d}")
     print(f"full report: {args.out}")
     return 1 if report["documents_with_error"] else 0
 

@@ -36,7 +36,8 @@ class CoverageApp(DashboardApp):
         self.layout(
             ("Across the country", ["map"]),
             ("What is offered", [d for d, _ in BREAKDOWNS]),
-            ("Supply and demand", ["supply", "uncovered"]),
+            ("Supply and demand", ["supply"]),
+            (None, ["uncovered"]),
         )
         by_state = self.cached(("state_coverage",), lambda: compute_state_coverage(ctx))
         mine = by_state.filter(pl.col("state_code") == state)

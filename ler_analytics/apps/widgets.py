@@ -41,6 +41,24 @@ def _css() -> str:
     return (Path(__file__).with_name("style.css")).read_text(encoding="utf-8")
 
 
+def figure_bundle(fig: go.Figure) -> dict[str, Any]:
+    """The plotly MIME bundle (``application/vnd.plotly.v1+json``) of ``fig`` with the dashboard config.
+
+    Displaying the bundle directly skips ``fig.show()``'s renderer machinery, whose first use imports
+    nbformat and jsonschema (seconds of kernel start-up on every dashboard visit).
+    """
+    bundle = json.loads(fig.to_json())
+    bundle["config"] = PLOTLY_CONFIG
+    return {"application/vnd.plotly.v1+json": bundle}
+
+
+def display_figure(fig: go.Figure) -> None:
+    """Display ``fig`` in the current output (JupyterLab and Voila render it with the plotly extension)."""
+    from IPython.display import display
+
+    display(figure_bundle(fig), raw=True)
+
+
 def style_widget() -> widgets.HTML:
     """An HTML widget carrying the dashboards' stylesheet (works in Voila and JupyterLab)."""
     import ipywidgets as widgets
@@ -265,7 +283,7 @@ class ChartCard:
         self.title.value = f'<h3 class="ler-card-title" data-testid="chart-title">{title}</h3>'
         self.output.clear_output(wait=True)
         with self.output:
-            fig.show(config=PLOTLY_CONFIG)
+            display_figure(fig)
         self.extra.value = extra_html
         self.note.value = note_html(note)
         self.download.value = download_html(data, filename)

@@ -95,10 +95,10 @@ def plot_ranked_bars(
     fig.update_xaxes(title_text=value_label, tickformat=".0%" if percent else ",")
     if percent:
         top = max([v for v in values if v is not None] or [1.0])
-        fig.update_xaxes(range=[0, max(1.0, top) * 1.12])
+        fig.update_xaxes(range=[0, max(1.0, top) * 1.15])
     else:
         top = max([v for v in values if v is not None] or [1.0])
-        fig.update_xaxes(range=[0, top * 1.15 if top else 1])
+        fig.update_xaxes(range=[0, top * 1.2 if top else 1])
     fig.update_yaxes(type="category", categoryorder="array", categoryarray=labels)
     if rows.height == 0 or rows.select(pl.col(value).is_null().all()).item():
         fig.add_annotation(text="No data for this selection", showarrow=False, x=0.5, y=0.5, xref="paper", yref="paper")

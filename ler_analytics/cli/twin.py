@@ -86,6 +86,7 @@ def serve_command(
         store = TwinStore(sample_envelopes())
         source = "hand-made sample"
     else:
+        click.echo(f"generating the Registry twin (scale {scale}, seed {seed})...", err=True)
         store = TwinStore.from_generator(scale, seed)
         source = f"demo generator, scale {scale}, seed {seed}"
     click.echo(

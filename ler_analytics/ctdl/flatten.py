@@ -55,7 +55,7 @@ class Problem:
     envelope_id: str | None = None
 
 
-@dataclass
+@dataclass(slots=True)
 class Source:
     """Where a graph came from: envelope metadata (all optional) and the raw file position."""
 
@@ -90,6 +90,12 @@ class TableRows:
     def as_dicts(self, table: str) -> list[Row]:
         """The rows of ``table`` as dicts (tuples of the link tables are expanded)."""
         rows = self.tables[table]
+        if table == "resource_properties":  # compact rows: lists of properties and counts
+            return [
+                {"ctid": c, "resource_table": t, "resource_type": r, "property": p, "value_count": n, SEQ: seq}
+                for c, t, r, props, counts, seq in rows
+                for p, n in zip(props, counts, strict=True)
+            ]
         if table in TUPLE_TABLES:
             names = [*column_names(table), SEQ]
             return [dict(zip(names, row, strict=True)) for row in rows]
@@ -147,7 +153,7 @@ def _strings(value: object) -> list[str]:
 
 _NO_TARGET: tuple[None, None] = (None, None)
 _REF_CACHE: dict[str, tuple[str | None, str | None]] = {}
-_CACHE_MAX = 500_000
+_CACHE_MAX = 200_000  # entries per cache; a full cache is cleared (bounded memory)
 
 
 def _string_target(value: str) -> tuple[str | None, str | None]:
@@ -323,20 +329,34 @@ def shortest_duration_months(value: object) -> float | None:
     return best
 
 
+_VALUE_CACHE: dict[tuple[str, bytes], Any] = {}
+
+
+def _cached(kind: str, function: Callable[[Any], Any], value: object) -> Any:
+    """``function(value)`` cached per distinct JSON value (concept lists, durations repeat a lot)."""
+    if value is None:
+        return function(value)
+    key = _memo_key(value)
+    result = _memoised(_VALUE_CACHE, (kind, key) if key is not None else None, lambda: function(value))
+    return list(result) if type(result) is list else result
+
+
 def _offered(node: dict) -> Row:
-    delivery = _concepts(node.get("ceterms:learningDeliveryType") or node.get("ceterms:deliveryType"))
+    delivery = _cached(
+        "concepts", _concepts, node.get("ceterms:learningDeliveryType") or node.get("ceterms:deliveryType")
+    )
     cost = node.get("ceterms:estimatedCost")
-    cost_min, cost_max = cost_range_usd(cost)
+    cost_min, cost_max = cost_range_usd(cost) if cost is not None else (None, None)
     duration = node.get("ceterms:estimatedDuration")
     return {
         "delivery_types": delivery,
-        "is_available_online": bool(as_list(node.get("ceterms:availableOnlineAt"))) or "OnlineOnly" in delivery,
-        "audience_levels": _concepts(node.get("ceterms:audienceLevelType")),
+        "is_available_online": _has_any(node, ("ceterms:availableOnlineAt",)) or "OnlineOnly" in delivery,
+        "audience_levels": _cached("concepts", _concepts, node.get("ceterms:audienceLevelType")),
         "cost_min_usd": cost_min,
         "cost_max_usd": cost_max,
-        "has_cost": bool(as_list(cost)) or bool(as_list(node.get("ceterms:commonCosts"))),
-        "duration_months": shortest_duration_months(duration),
-        "has_duration": bool(as_list(duration)),
+        "has_cost": _has_any(node, ("ceterms:estimatedCost", "ceterms:commonCosts")),
+        "duration_months": _cached("duration", shortest_duration_months, duration) if duration is not None else None,
+        "has_duration": _has_any(node, ("ceterms:estimatedDuration",)),
         "life_cycle_status": _first_concept(node.get("ceterms:lifeCycleStatusType")),
         "date_effective": _text(node, "ceterms:dateEffective"),
     }
@@ -732,12 +752,71 @@ def _normalise_code(system: str, raw: str) -> tuple[str | None, str | None]:
     return None, None
 
 
+_MISSING = object()
+
+
+def _memo_key(value: object) -> bytes | None:
+    """A cache key for a JSON value (its compact JSON); ``None`` when it cannot be serialised."""
+    try:
+        return orjson.dumps(value)
+    except (TypeError, orjson.JSONEncodeError):
+        return None
+
+
+def _memoised(cache: dict, key: object, compute: Callable[[], Any]) -> Any:
+    if key is None:
+        return compute()
+    hit = cache.get(key, _MISSING)
+    if hit is _MISSING:
+        hit = compute()
+        if len(cache) >= _CACHE_MAX:
+            cache.clear()
+        cache[key] = hit
+    return hit
+
+
+_ALIGNMENT_CACHE: dict[tuple[str, bytes], tuple | None] = {}
+
+
+def _alignment(item: object, default_system: str) -> tuple | None:
+    """``(code_system, code, onet_soc_code, raw_code, target_name, framework_name)`` of one item."""
+    if isinstance(item, dict):
+        coded = lang_text(item.get("ceterms:codedNotation"))
+        target = item.get("ceterms:targetNode")
+        target = target.get("@id") if isinstance(target, dict) else target
+        target = target if isinstance(target, str) else None
+        framework = lang_text(item.get("ceterms:framework"))
+        framework_name = lang_text(item.get("ceterms:frameworkName"))
+        target_name = lang_text(item.get("ceterms:targetNodeName"))
+    else:
+        coded = lang_text(item)
+        target = framework = framework_name = target_name = None
+    if not (coded or target or target_name or framework):
+        return None
+    system = _code_system_cached(framework or target, framework_name)
+    code = onet = None
+    raw = coded
+    if system is None:  # nothing says which system: trust the property when the code parses
+        system = default_system if coded and _normalise_code(default_system, coded)[0] else "other"
+    if system != "other":
+        for candidate in (coded, target, framework):
+            if candidate:
+                code, onet = _normalise_code(system, candidate)
+                if code:
+                    raw = raw or candidate
+                    break
+    if raw is None and system != "other":
+        raw = target
+    return (system, code, onet, raw, target_name, framework_name)
+
+
 def alignment_rows(node: dict, ctid: str, table: str, seq: int = 0) -> list[tuple]:
     """``alignments`` rows (tuples in column order): SOC, NAICS and CIP codes of a node.
 
     The code comes from ``codedNotation``; when that is missing it is parsed from the
     ``targetNode`` URL (O*NET summary pages, census.gov ``?code=``, NCES ``cipcode``) or, failing
-    that, from the ``framework`` URL.
+    that, from the ``framework`` URL. Results are cached per distinct alignment object (the same
+    occupation or program is published by many records).
     """
     rows: list[tuple] = []
     for prop, default_system in _ALIGNMENT_PROPS.items():
@@ -746,39 +825,14 @@ def alignment_rows(node: dict, ctid: str, table: str, seq: int = 0) -> list[tupl
             continue
         relation = prop[8:]  # all are ceterms: properties
         for item in value if type(value) is list else (value,):
-            if isinstance(item, dict):
-                coded = lang_text(item.get("ceterms:codedNotation"))
-                target = item.get("ceterms:targetNode")
-                target = target.get("@id") if isinstance(target, dict) else target
-                target = target if isinstance(target, str) else None
-                framework = lang_text(item.get("ceterms:framework"))
-                framework_name = lang_text(item.get("ceterms:frameworkName"))
-                target_name = lang_text(item.get("ceterms:targetNodeName"))
-            else:
-                coded = lang_text(item)
-                target = framework = framework_name = target_name = None
-            if not (coded or target or target_name or framework):
-                continue
-            system = _code_system_cached(framework or target, framework_name)
-            code = onet = None
-            raw = coded
-            if system is None:  # nothing says which system: trust the property when the code parses
-                if coded and _normalise_code(default_system, coded)[0]:
-                    system = default_system
-                else:
-                    system = "other"
-            if system != "other":
-                for candidate in (coded, target, framework):
-                    if candidate:
-                        code, onet = _normalise_code(system, candidate)
-                        if code:
-                            raw = raw or candidate
-                            break
-            if raw is None and system != "other":
-                raw = target
-            rows.append(
-                (ctid, table, relation, system, code, onet, raw, target_name, framework_name, seq)
+            key = _memo_key(item)
+            result = _memoised(
+                _ALIGNMENT_CACHE,
+                (default_system, key) if key is not None else None,
+                lambda item=item, default_system=default_system: _alignment(item, default_system),
             )
+            if result is not None:
+                rows.append((ctid, table, relation, *result, seq))
     return rows
 
 
@@ -796,12 +850,12 @@ def _code_system_cached(framework: str | None, framework_name: str | None) -> st
     return hit
 
 
-def _place_row(place: dict, ctid: str, table: str, role: str, seq: int) -> tuple:
+_PLACE_CACHE: dict[bytes, tuple] = {}
+
+
+def _place(place: dict) -> tuple:
     region = lang_text(place.get("ceterms:addressRegion"))
     return (
-        ctid,
-        table,
-        role,
         normalize_state(region) if region else None,
         region,
         lang_text(place.get("ceterms:addressLocality")),
@@ -809,8 +863,12 @@ def _place_row(place: dict, ctid: str, table: str, role: str, seq: int) -> tuple
         lang_text(place.get("ceterms:addressCountry")),
         to_float(place.get("ceterms:latitude")),
         to_float(place.get("ceterms:longitude")),
-        seq,
     )
+
+
+def _place_row(place: dict, ctid: str, table: str, role: str, seq: int) -> tuple:
+    fields = _memoised(_PLACE_CACHE, _memo_key(place), lambda: _place(place))
+    return (ctid, table, role, *fields, seq)
 
 
 def location_rows(node: dict, ctid: str, table: str, graph: dict[str, dict], seq: int = 0) -> list[tuple]:
@@ -882,11 +940,13 @@ def links_and_properties(
     properties the node publishes and how many values each has.
     """
     edges = out.tables["connections"]
-    props = out.tables["resource_properties"]
+    names: list[str] = []
+    counts: list[int] = []
     seq = g.src.seq
     graph = g.by_id
+    prop_info = _PROP_INFO
     for prop, value in node.items():
-        if prop[:1] == "@":
+        if not prop or prop[0] == "@":
             continue
         kind = type(value)
         if properties:
@@ -899,28 +959,38 @@ def links_and_properties(
             else:
                 count = 0 if value is None else 1
             if count:
-                props.append((ctid, table, resource_type, prop, count, seq))
+                names.append(prop)
+                counts.append(count)
         if prop == "ceterms:ctid":
             continue
-        info = _PROP_INFO.get(prop)
+        info = prop_info.get(prop)
         relation, is_ref = info if info is not None else _prop_info(prop)
+        if not is_ref:  # literals: only a string holding a CTID is a (rare) reference
+            if kind is str:
+                if "ce-" in value or "CE-" in value:
+                    _edge_from_string(value, False, ctid, table, relation, graph, edges, seq)
+            elif kind is list:
+                for item in value:
+                    if type(item) is str and ("ce-" in item or "CE-" in item):
+                        _edge_from_string(item, False, ctid, table, relation, graph, edges, seq)
+            continue
         if kind is str:
-            _edge_from_string(value, is_ref, ctid, table, relation, graph, edges, seq)
+            _edge_from_string(value, True, ctid, table, relation, graph, edges, seq)
         elif kind is list:
             for item in value:
                 item_kind = type(item)
                 if item_kind is str:
-                    _edge_from_string(item, is_ref, ctid, table, relation, graph, edges, seq)
+                    _edge_from_string(item, True, ctid, table, relation, graph, edges, seq)
                 elif item_kind is dict:
-                    if is_ref:
-                        _edge_from_object(item, ctid, table, relation, g, edges)
-                elif item is not None and is_ref:
+                    _edge_from_object(item, ctid, table, relation, g, edges)
+                elif item is not None:
                     _bad_reference(item, ctid, prop, out)
         elif kind is dict:
-            if is_ref:
-                _edge_from_object(value, ctid, table, relation, g, edges)
-        elif value is not None and is_ref:
+            _edge_from_object(value, ctid, table, relation, g, edges)
+        elif value is not None:
             _bad_reference(value, ctid, prop, out)
+    if names:  # one compact row per node; the build explodes it to one row per property
+        out.tables["resource_properties"].append((ctid, table, resource_type, names, counts, seq))
 
 
 def _edge_from_string(
@@ -992,17 +1062,35 @@ def _condition_edges(
 
 TUPLE_TABLES: dict[str, tuple[str, ...]] = {
     "alignments": (
-        "subject_ctid", "subject_table", "property", "code_system", "code", "onet_soc_code", "raw_code",
-        "target_name", "framework_name",
+        "subject_ctid",
+        "subject_table",
+        "property",
+        "code_system",
+        "code",
+        "onet_soc_code",
+        "raw_code",
+        "target_name",
+        "framework_name",
     ),
     "locations": (
-        "subject_ctid", "subject_table", "role", "state_code", "raw_region", "locality", "postal_code", "country",
-        "latitude", "longitude",
+        "subject_ctid",
+        "subject_table",
+        "role",
+        "state_code",
+        "raw_region",
+        "locality",
+        "postal_code",
+        "country",
+        "latitude",
+        "longitude",
     ),
     "connections": ("subject_ctid", "subject_table", "relation", "target_ctid", "target_uri", "via"),
     "resource_properties": ("ctid", "resource_table", "resource_type", "property", "value_count"),
 }
-"""Link tables whose rows are tuples: the column order the tuples use (``_seq`` follows)."""
+"""Link tables whose rows are tuples: the column order the tuples use (``_seq`` follows).
+
+``resource_properties`` rows are compact: one tuple per node whose ``property`` and
+``value_count`` are lists (exploded to one row per property when the table is merged)."""
 for _table, _names in TUPLE_TABLES.items():  # fail at import, not at write time, if fields.py changes
     if tuple(column_names(_table)) != _names:
         raise RuntimeError(f"flatten.py tuple layout of {_table} no longer matches fields.py: update TUPLE_TABLES")

@@ -103,7 +103,10 @@ def envelope_resource(envelope: dict) -> Any:
 
 
 def _timestamp(headers: dict, envelope: dict, key: str) -> datetime | None:
-    return parse_timestamp(headers.get(key)) or parse_timestamp(envelope.get(key))
+    value = headers.get(key)
+    if value is None:
+        value = envelope.get(key)
+    return parse_timestamp(value)
 
 
 def _graph_nodes(doc: Any) -> tuple[list | None, str | None]:
@@ -151,7 +154,7 @@ def documents(value: Any, *, depth: int = 0) -> Iterator[Document | Problem]:
         )
         return
     if _is_envelope(value):
-        yield from _envelope_documents(value)
+        yield envelope_document(value)
         return
     if "@graph" in value or _is_node(value):
         yield _document(value, Source(), raw=value)
@@ -183,24 +186,48 @@ def _document(
     return Document(nodes=nodes, source=source, is_envelope=envelope, is_deleted=deleted, raw=raw)
 
 
-def _envelope_documents(envelope: dict) -> Iterator[Document | Problem]:
+_CTID_CACHE: dict[object, str | None] = {}
+
+
+def _ctid(value: object) -> str | None:
+    """``normalize_ctid`` cached for hashable values (publisher CTIDs repeat in every envelope)."""
+    if type(value) is not str:
+        return normalize_ctid(value)
+    hit = _CTID_CACHE.get(value, "")
+    if hit == "":
+        hit = normalize_ctid(value)
+        if len(_CTID_CACHE) >= 200_000:
+            _CTID_CACHE.clear()
+        _CTID_CACHE[value] = hit
+    return hit
+
+
+def _publish_type(value: object) -> str | None:
+    if type(value) is str:
+        return value.strip() or None
+    return _text_or_none(lang_text(value))
+
+
+def envelope_document(envelope: dict) -> Document | Problem:
+    """The graph of one Registry envelope, with its metadata (or the problem reading it)."""
     headers = envelope.get("node_headers")
-    headers = headers if isinstance(headers, dict) else {}
+    if type(headers) is not dict:
+        headers = {}
     source = Source(
         envelope_id=_text_or_none(envelope.get("envelope_id")),
-        ctid=normalize_ctid(envelope.get("envelope_ceterms_ctid")),
+        ctid=_ctid(envelope.get("envelope_ceterms_ctid")),
         ctdl_type=_text_or_none(envelope.get("envelope_ctdl_type")),
         created_at=_timestamp(headers, envelope, "created_at"),
         updated_at=_timestamp(headers, envelope, "updated_at"),
-        owned_by=normalize_ctid(envelope.get("owned_by")),
-        published_by=normalize_ctid(envelope.get("published_by")),
-        publish_type=_text_or_none(lang_text(envelope.get("resource_publish_type"))),
+        owned_by=_ctid(envelope.get("owned_by")),
+        published_by=_ctid(envelope.get("published_by")),
+        publish_type=_publish_type(envelope.get("resource_publish_type")),
     )
     deleted = headers.get("deleted_at") is not None or envelope.get("deleted_at") is not None
     try:
         doc = envelope_resource(envelope)
     except ValueError as exc:
-        yield Problem(
+        return Problem(
             f"envelope {source.envelope_id or '?'}: {exc}",
             ctid=source.ctid,
             prop="decoded_resource",
@@ -208,5 +235,4 @@ def _envelope_documents(envelope: dict) -> Iterator[Document | Problem]:
             fatal=True,
             envelope_id=source.envelope_id,
         )
-        return
-    yield _document(doc, source, raw=envelope, envelope=True, deleted=deleted)
+    return _document(doc, source, raw=envelope, envelope=True, deleted=deleted)

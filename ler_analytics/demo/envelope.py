@@ -12,8 +12,8 @@ from __future__ import annotations
 import base64
 import hashlib
 import random
-from datetime import UTC, datetime, timedelta
-from functools import lru_cache
+import time
+from datetime import datetime
 
 import orjson
 
@@ -21,33 +21,21 @@ from ler_analytics.demo.plan import Plan, derived_uuid_str
 from ler_analytics.demo.records import Rendered
 
 COMMUNITY = "ce_registry"
-_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _JWT_HEADER = base64.urlsafe_b64encode(b'{"alg":"RS256"}').rstrip(b"=").decode()
 
 
-@lru_cache(maxsize=8192)
-def _day(days: int) -> str:
-    return (_EPOCH + timedelta(days=days)).date().isoformat()
+def _seconds(t: datetime | int) -> int:
+    return t if isinstance(t, int) else int(t.timestamp())
 
 
-def _clock(t: datetime) -> tuple[str, str]:
-    seconds = int(t.timestamp())
-    days, rest = divmod(seconds, 86400)
-    h, rest = divmod(rest, 3600)
-    m, s = divmod(rest, 60)
-    return _day(days), f"{h:02d}:{m:02d}:{s:02d}"
+def registry_time(t: datetime | int) -> str:
+    """Node-header timestamp as the Registry writes it: ``2019-02-19 22:12:36 UTC`` (datetime or epoch s)."""
+    return time.strftime("%Y-%m-%d %H:%M:%S UTC", time.gmtime(_seconds(t)))
 
 
-def registry_time(t: datetime) -> str:
-    """Node-header timestamp as the Registry writes it: ``2019-02-19 22:12:36 UTC``."""
-    day, clock = _clock(t)
-    return f"{day} {clock} UTC"
-
-
-def api_time(t: datetime) -> str:
+def api_time(t: datetime | int) -> str:
     """Envelope ``updated_at`` as the Registry API renders it: ``2019-02-19T22:12:36.000Z``."""
-    day, clock = _clock(t)
-    return f"{day}T{clock}.000Z"
+    return time.strftime("%Y-%m-%dT%H:%M:%S.000Z", time.gmtime(_seconds(t)))
 
 
 def graph_document(rendered: Rendered) -> dict:
@@ -67,8 +55,8 @@ def make_envelope(
     plan: Plan,
     rendered: Rendered,
     *,
-    created: datetime,
-    updated: datetime,
+    created: datetime | int,
+    updated: datetime | int,
     revisions: int,
     rng: random.Random,
     variant: str = "",
@@ -79,8 +67,8 @@ def make_envelope(
     Args:
         plan: the twin's plan (for the seed).
         rendered: the record.
-        created: first publication time.
-        updated: last update time (``>= created``).
+        created: first publication time (datetime, or epoch seconds).
+        updated: last update time (``>= created``; datetime, or epoch seconds).
         revisions: number of update events after the create event.
         rng: the record's random stream (for cosmetic fields).
         variant: "" (normal), "secondary" (a third-party copy), "legacy_jwt" (JWT ``resource`` only),
@@ -94,10 +82,12 @@ def make_envelope(
     body = orjson.dumps(doc)
     digest = base64.b64encode(hashlib.sha256(body).digest()).decode()
     history = []
-    times = [created]
-    span = (updated - created).total_seconds()
+    created_s = created if isinstance(created, int) else int(created.timestamp())
+    updated_s = updated if isinstance(updated, int) else int(updated.timestamp())
+    times = [created_s]
+    span = updated_s - created_s
     for k in range(revisions):
-        times.append(created + timedelta(seconds=span * (k + 1) / revisions))
+        times.append(created_s + span * (k + 1) // revisions)
     base_rev = int.from_bytes(bytes.fromhex(envelope_id[:6]), "big")
     for k, t in enumerate(times):
         head = k == len(times) - 1
@@ -126,15 +116,15 @@ def make_envelope(
         "node_headers": {
             "resource_digest": digest,
             "revision_history": history,
-            "created_at": registry_time(created),
-            "updated_at": registry_time(updated),
+            "created_at": registry_time(created_s),
+            "updated_at": registry_time(updated_s),
             "deleted_at": None,
         },
         "owned_by": rendered.owner_ctid,
         "published_by": rendered.publisher_ctid,
         "changed": False,
-        "updated_at": api_time(updated),
-        "last_verified_on": (updated + timedelta(days=rng.randrange(1, 200))).date().isoformat()
+        "updated_at": api_time(updated_s),
+        "last_verified_on": time.strftime("%Y-%m-%d", time.gmtime(updated_s + 86400 * rng.randrange(1, 200)))
         if rng.random() < 0.2
         else None,
     }

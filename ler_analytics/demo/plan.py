@@ -140,6 +140,8 @@ RESERVE_RATE = 0.025
 T_START = datetime(2016, 6, 1, tzinfo=UTC)
 T_SNAPSHOT = datetime(2026, 8, 21, 6, 0, tzinfo=UTC)
 """Time of the twin's initial state; the events history starts after it."""
+_START_S = int(T_START.timestamp())
+_SPAN_S = int((T_SNAPSHOT - T_START - timedelta(days=1)).total_seconds())
 
 
 def derived_uuid(seed: int, *parts: object) -> uuid.UUID:
@@ -281,8 +283,12 @@ class Plan:
 
     def created_at(self, position: int) -> datetime:
         """Creation time of the record at ``position`` in :attr:`order` (registry growth: more recent, more)."""
+        return datetime.fromtimestamp(self.created_at_s(position), UTC)
+
+    def created_at_s(self, position: int) -> int:
+        """:meth:`created_at` as epoch seconds (hot path of the generator)."""
         frac = math.sqrt((position + 0.5) / len(self.order))
-        return T_START + (T_SNAPSHOT - T_START - timedelta(days=1)) * frac
+        return _START_S + int(_SPAN_S * frac)
 
     def org_ctid(self, idx: int) -> str:
         """CTID of organization ``idx``."""
@@ -594,8 +600,14 @@ def build_plan(scale: float, seed: int) -> Plan:
     for _ in range(counts.get("asn:ProgressionModel", 0)):
         new_item("pm", "asn:ProgressionModel", orgs[any_pool.pick(rng)])
     stacked = [c for c in creds if any(p == "ceterms:isPreparationFor" for p, _k, _i in c.links)] or creds
+
+    def depth(c: Cred, seen: int = 0) -> int:
+        ups = [i for p, k, i in c.links if p == "ceterms:isPreparationFor" and k == "cred"]
+        return 1 if not ups or seen > 3 else 1 + depth(creds[ups[0]], seen + 1)
+
+    long_stacks = [c for c in stacked if depth(c) >= 3]
     for _ in range(counts.get("ceterms:Pathway", 0)):
-        start = rng.choice(stacked)
+        start = rng.choice(long_stacks if long_stacks and rng.random() < 0.7 else stacked)
         chain = [start.idx]
         seen = {start.idx}
         while len(chain) < 4:

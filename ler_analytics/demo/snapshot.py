@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import multiprocessing as mp
 import os
 import shutil
+import warnings
 from collections import Counter
 from pathlib import Path
 
@@ -54,7 +56,12 @@ def _prepare(out: Path) -> None:
 
 
 def generate(
-    out: str | os.PathLike[str], *, scale: float = DEFAULT_SCALE, seed: int = DEFAULT_SEED, progress: bool = False
+    out: str | os.PathLike[str],
+    *,
+    scale: float = DEFAULT_SCALE,
+    seed: int = DEFAULT_SEED,
+    progress: bool = False,
+    workers: int | None = None,
 ) -> Path:
     """Generate the Registry twin's initial state as a complete, labelled snapshot.
 
@@ -68,6 +75,8 @@ def generate(
         scale: size relative to the live Registry (1.0 is about 396,000 envelopes).
         seed: random seed; the same seed and scale give the same envelopes.
         progress: show a progress bar on stderr.
+        workers: processes rendering envelopes (default: up to 2 where ``fork`` is available and the
+            twin is large; the output is identical for any number of workers).
 
     Returns:
         The snapshot folder.
@@ -76,7 +85,6 @@ def generate(
         LerError: when ``out`` holds something other than a twin snapshot.
     """
     from ler_analytics.demo.plan import T_SNAPSHOT, build_plan
-    from ler_analytics.demo.stream import iter_envelopes
 
     out = Path(out)
     if scale <= 0:
@@ -95,12 +103,13 @@ def generate(
 
         bar = tqdm(total=len(plan.order), unit="env", desc="twin", leave=False)
     with RawWriter(out) as writer:
-        for env in iter_envelopes(scale, seed):
-            writer.write(orjson.dumps(env))
-            by_type[env.get("envelope_ctdl_type") or "unknown"] += 1
-            total += 1
+        for chunk in _rendered_chunks(plan, workers):
+            for ctdl_type, line in chunk:
+                writer.write(line)
+                by_type[ctdl_type] += 1
+            total += len(chunk)
             if bar is not None:
-                bar.update(1)
+                bar.update(len(chunk))
     if bar is not None:
         bar.close()
     manifest = {
@@ -111,6 +120,46 @@ def generate(
     write_manifest(out, manifest, complete=True)
     log.info("twin snapshot %s: %d envelopes (%s)", out, total, source)
     return out
+
+
+_CHUNK = 2000
+_WORKER_PLAN = None
+
+
+def _render_range(bounds: tuple[int, int]) -> list[tuple[str, bytes]]:
+    from ler_analytics.demo.stream import iter_positions
+
+    assert _WORKER_PLAN is not None
+    return [
+        (env.get("envelope_ctdl_type") or "unknown", orjson.dumps(env))
+        for env in iter_positions(_WORKER_PLAN, *bounds)
+    ]
+
+
+def _rendered_chunks(plan, workers: int | None):  # noqa: ANN001, ANN202 - internal generator
+    """Serialised envelopes in plan order, in chunks; rendered by forked workers when worth it."""
+    global _WORKER_PLAN
+    n = len(plan.order)
+    bounds = [(i, min(n, i + _CHUNK)) for i in range(0, n, _CHUNK)]
+    if workers is None:
+        workers = min(2, os.cpu_count() or 1) if n >= 20_000 else 1
+    if workers <= 1 or "fork" not in mp.get_all_start_methods():
+        _WORKER_PLAN = plan
+        try:
+            for b in bounds:
+                yield _render_range(b)
+        finally:
+            _WORKER_PLAN = None
+        return
+    _WORKER_PLAN = plan  # inherited by the forked workers (copy-on-write), never pickled
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)  # polars warns about fork; workers never call it
+            ctx = mp.get_context("fork")
+            with ctx.Pool(workers) as pool:
+                yield from pool.imap(_render_range, bounds)
+    finally:
+        _WORKER_PLAN = None
 
 
 def demo_dir(

@@ -32,12 +32,16 @@ class Change:
 ChangeBatch = list[Change]
 
 
-def _times(plan: Plan, pos: int, rng: random.Random) -> tuple[datetime, datetime, int]:
-    created = plan.created_at(pos)
+_SNAPSHOT_S = int(T_SNAPSHOT.timestamp())
+
+
+def _times(plan: Plan, pos: int, rng: random.Random) -> tuple[int, int, int]:
+    """Created and updated times (epoch seconds) and the number of updates of the record at ``pos``."""
+    created = plan.created_at_s(pos)
     if rng.random() > UPDATED_SHARE:
         return created, created, 0
     revisions = 1 + min(12, int(rng.expovariate(0.8)))
-    updated = created + (T_SNAPSHOT - created) * (rng.random() ** 1.5)
+    updated = created + int((_SNAPSHOT_S - created) * (rng.random() ** 1.5))
     return created, updated, revisions
 
 
@@ -79,8 +83,14 @@ def iter_envelopes(scale: float, seed: int) -> Iterator[dict]:
         seed: random seed.
     """
     plan = build_plan(float(scale), int(seed))
+    yield from iter_positions(plan, 0, len(plan.order))
+
+
+def iter_positions(plan: Plan, start: int, stop: int) -> Iterator[dict]:
+    """Envelopes of the records at positions ``start..stop-1`` of the plan's order (each record alone)."""
     renderer = Renderer(plan)
-    for pos, code in enumerate(plan.order):
+    for pos in range(start, stop):
+        code = plan.order[pos]
         kind, idx = decode(code)
         rng = record_rng(plan.seed, kind, idx, 0)
         rendered = renderer.render(kind, idx, 0, rng)
@@ -95,8 +105,8 @@ def iter_envelopes(scale: float, seed: int) -> Iterator[dict]:
             yield make_envelope(
                 plan,
                 copy,
-                created=created + timedelta(seconds=1),
-                updated=created + timedelta(seconds=1),
+                created=created + 1,
+                updated=created + 1,
                 revisions=0,
                 rng=rng,
                 variant="secondary",

@@ -47,6 +47,7 @@ _LAZY: dict[str, str] = {
     "link_health_from_documents": "health",
     "achievement_link_table": "health",
     "LinkHealthReport": "health",
+    "synthetic_link_health": "health",
     "generate_lers": "synthetic",
     "write_lers": "synthetic",
     "ensure_synthetic_lers": "synthetic",

@@ -374,7 +374,7 @@ def explanations_table(results: list[dict[str, Any]]) -> pl.DataFrame:
                     "name": exp.get("name"),
                     "owner": (exp.get("owner") or {}).get("name"),
                     "status": exp.get("status") or exp.get("life_cycle_status"),
-                    "deprecated": exp.get("deprecated") if exp else None,
+                    "deprecated": exp.get("deprecated") if exp.get("found") else None,
                     "owner_differs_from_issuer": ach.get("owner_differs_from_issuer"),
                     "occupations": "; ".join(
                         f"{o.get('soc_code') or ''} {o.get('title') or ''}".strip() for o in exp.get("occupations", [])

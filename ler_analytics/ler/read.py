@@ -38,6 +38,10 @@ MAX_DEPTH = 64
 LER_SUFFIXES = (".json", ".jsonld", ".jwt", ".vc", ".txt")
 """File suffixes picked up when a folder of LERs is read."""
 
+ACHIEVEMENT_KEYS = ("achievement", "hasCredential", "degree")
+"""Keys of ``credentialSubject`` that hold what was achieved: OB 3.0 ``achievement``, schema.org
+``hasCredential`` and the W3C VC examples' ``degree``."""
+
 VC_V1_CONTEXT = "https://www.w3.org/2018/credentials/v1"
 VC_V2_CONTEXT = "https://www.w3.org/ns/credentials/v2"
 OB2_CONTEXT = "https://w3id.org/openbadges/v2"
@@ -407,17 +411,18 @@ def _credential_achievements(
         if not isinstance(subject, dict):
             continue
         s_path = path_index(subject_path, s_index) if isinstance(subjects, list) else subject_path
-        ach = subject.get("achievement")
-        a_path = path_key(s_path, "achievement")
-        if isinstance(ach, list):
-            for i, item in enumerate(ach):
-                found = _achievement(item, path_index(a_path, i), path, issuer, prefixes)
+        for ach_key in ACHIEVEMENT_KEYS:
+            ach = subject.get(ach_key)
+            a_path = path_key(s_path, ach_key)
+            if isinstance(ach, list):
+                for i, item in enumerate(ach):
+                    found = _achievement(item, path_index(a_path, i), path, issuer, prefixes)
+                    if found:
+                        out.append(found)
+            elif ach is not None:
+                found = _achievement(ach, a_path, path, issuer, prefixes)
                 if found:
                     out.append(found)
-        elif ach is not None:
-            found = _achievement(ach, a_path, path, issuer, prefixes)
-            if found:
-                out.append(found)
         for assoc in as_list(subject.get("association")):
             if isinstance(assoc, dict):
                 associations.append(

@@ -434,14 +434,27 @@ def write_lers(lers: Iterable[SyntheticLer], out: str | Path) -> list[Path]:
 
 
 def ensure_synthetic_lers(snap: Snapshot, out: str | Path | None = None, *, n: int = 200, seed: int = 42) -> Path:
-    """Write synthetic LERs for a snapshot once (into ``<snapshot>/synthetic-lers`` by default) and return the folder.
+    """Write synthetic LERs for a snapshot once and return the folder (default: ``<snapshot>-synthetic-lers``).
 
-    Regenerated when the folder holds a different number of files.
+    The default folder is a sibling of the snapshot folder (snapshots are never edited).
+
+    A hidden marker file (``.synthetic-lers.json``, skipped when LERs are read) records the snapshot,
+    ``n`` and ``seed``; the folder is regenerated when any of them differs or files are missing.
     """
-    folder = Path(out) if out else Path(snap.path) / "synthetic-lers"
+    import json
+
+    base = Path(snap.path)
+    folder = Path(out) if out else base.with_name(f"{base.name}-synthetic-lers")
+    marker = folder / ".synthetic-lers.json"
+    wanted = {"n": n, "seed": seed, "snapshot_source": snap.source, "snapshot_created_at": snap.created_at}
     existing = sorted(folder.glob("ler-*.*")) if folder.exists() else []
-    if len(existing) != n:
+    try:
+        current = json.loads(marker.read_text()) if marker.exists() else None
+    except (OSError, ValueError):
+        current = None
+    if current != wanted or len(existing) != n:
         for stale in existing:
             stale.unlink()
         write_lers(generate_lers(snap, n=n, seed=seed), folder)
+        atomic_write_bytes(marker, json.dumps(wanted).encode())
     return folder

@@ -63,8 +63,143 @@ def active_ctids(data: Source) -> pl.DataFrame:
     return ctx.cached(("active_ctids",), build)
 
 
+def _alignment_codes(ctx: MetricsContext) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """Explicit ``(ctid, soc_code)`` and ``(ctid, cip_code)`` pairs of the credentials (distinct)."""
+
+    def build() -> tuple[pl.DataFrame, pl.DataFrame]:
+        creds = ctx.table("credentials").select("ctid").unique()
+        al = ctx.table("alignments").filter(
+            (pl.col("subject_table") == "credentials") & pl.col("code").is_not_null()
+        ).join(creds, left_on="subject_ctid", right_on="ctid", how="semi")
+        socs = (
+            al.filter((pl.col("code_system") == "SOC") & pl.col("code").str.contains(_SOC_DETAIL)
+                      & (pl.col("code") != "00-0000"))
+            .select(pl.col("subject_ctid").alias("ctid"), pl.col("code").alias("soc_code"))
+            .unique()
+        )
+        cips = al.filter(pl.col("code_system") == "CIP").select(
+            pl.col("subject_ctid").alias("ctid"), pl.col("code").alias("cip_code")
+        ).unique()
+        return socs, cips
+
+    return ctx.cached(("alignment_codes",), build)
+
+
+def _crosswalk(ctx: MetricsContext) -> pl.DataFrame:
+    """``cip_code, soc_code, k`` (k = SOCs per CIP), without the ``99-9999`` no-match rows."""
+
+    def build() -> pl.DataFrame:
+        xw = (
+            ctx.ref("cip_soc_crosswalk")
+            .filter(pl.col("soc_code").is_not_null() & (pl.col("soc_code") != "99-9999"))
+            .select("cip_code", "soc_code")
+            .unique()
+        )
+        return xw.with_columns(pl.len().over("cip_code").cast(pl.Int64).alias("k"))
+
+    return ctx.cached(("crosswalk",), build)
+
+
+def link_sources(data: Source, *, cip_inference: str = "fallback", inferred_weight: float = 0.5) -> pl.DataFrame:
+    """Where each credential's occupation links come from: one row per credential × source (cached).
+
+    A source is an explicit SOC alignment (``SOC:<code>``) or a CIP alignment that the crosswalk maps to at
+    least one SOC (``CIP:<code>``). ``share`` is the part of the credential's total weight of 1 that the source
+    carries (explicit raw weight 1, CIP raw weight ``inferred_weight``); :func:`source_socs` spreads it over
+    SOCs. Only ``fallback`` and ``off`` are factorised this way (``always`` drops inferred SOCs that are also
+    explicit per credential, see :func:`soc_links`).
+
+    Returns:
+        ``ctid``, ``source``, ``method``, ``share``.
+    """
+    check_choice("cip_inference", cip_inference, ("fallback", "off"))
+    ctx = as_context(data)
+
+    def build() -> pl.DataFrame:
+        socs, cips = _alignment_codes(ctx)
+        explicit = socs.select(
+            "ctid", ("SOC:" + pl.col("soc_code")).alias("source"), pl.lit("explicit").alias("method"),
+            pl.lit(1.0).alias("raw"),
+        )
+        parts = [explicit]
+        if cip_inference == "fallback":
+            mapped = cips.join(_crosswalk(ctx).select("cip_code").unique(), on="cip_code", how="semi")
+            inferred = mapped.join(socs.select("ctid").unique(), on="ctid", how="anti").select(
+                "ctid", ("CIP:" + pl.col("cip_code")).alias("source"), pl.lit("cip_inferred").alias("method"),
+                pl.lit(float(inferred_weight)).alias("raw"),
+            )
+            parts.append(inferred)
+        out = pl.concat(parts)
+        return out.select("ctid", "source", "method", (pl.col("raw") / pl.col("raw").sum().over("ctid")).alias("share"))
+
+    return ctx.cached(("link_sources", cip_inference, float(inferred_weight)), build)
+
+
+def source_socs(data: Source) -> pl.DataFrame:
+    """``source, soc_code, soc_major_group, frac``: how a link source spreads over SOCs (cached).
+
+    ``SOC:<code>`` → that code, frac 1; ``CIP:<code>`` → each of its k crosswalk SOCs, frac 1/k.
+    """
+    ctx = as_context(data)
+
+    def build() -> pl.DataFrame:
+        socs, _ = _alignment_codes(ctx)
+        explicit = socs.select("soc_code").unique().select(
+            ("SOC:" + pl.col("soc_code")).alias("source"), "soc_code", pl.lit(1.0).alias("frac")
+        )
+        inferred = _crosswalk(ctx).select(
+            ("CIP:" + pl.col("cip_code")).alias("source"), "soc_code", (1.0 / pl.col("k")).alias("frac")
+        )
+        return pl.concat([explicit, inferred]).with_columns(
+            (pl.col("soc_code").str.slice(0, 2) + "-0000").alias("soc_major_group")
+        ).select("source", "soc_code", "soc_major_group", "frac")
+
+    return ctx.cached(("source_socs",), build)
+
+
+def _overlaps(ctx: MetricsContext, cip_inference: str, inferred_weight: float) -> pl.DataFrame:
+    """``ctid, soc_code, soc_major_group, extra``: SOCs a credential reaches through m > 1 sources (extra = m-1)."""
+
+    def build() -> pl.DataFrame:
+        src = link_sources(ctx, cip_inference=cip_inference, inferred_weight=inferred_weight)
+        multi = src.filter(pl.len().over("ctid") > 1)
+        return (
+            multi.join(source_socs(ctx), on="source", how="inner")
+            .group_by("ctid", "soc_code", "soc_major_group", "method")
+            .agg((pl.len() - 1).cast(pl.Int64).alias("extra"))
+            .filter(pl.col("extra") > 0)
+        )
+
+    return ctx.cached(("link_overlaps", cip_inference, float(inferred_weight)), build)
+
+
+def major_links(data: Source, *, cip_inference: str = "fallback", inferred_weight: float = 0.5) -> pl.DataFrame:
+    """``ctid, soc_major_group, weight``: each credential's weight per SOC major group (cached)."""
+    ctx = as_context(data)
+
+    def build() -> pl.DataFrame:
+        if cip_inference == "always":
+            return (
+                soc_links(ctx, cip_inference=cip_inference, inferred_weight=inferred_weight)
+                .group_by("ctid", "soc_major_group").agg(pl.col("weight").sum())
+            )
+        majors = source_socs(ctx).group_by("source", "soc_major_group").agg(pl.col("frac").sum())
+        return (
+            link_sources(ctx, cip_inference=cip_inference, inferred_weight=inferred_weight)
+            .join(majors, on="source", how="inner")
+            .group_by("ctid", "soc_major_group")
+            .agg((pl.col("share") * pl.col("frac")).sum().alias("weight"))
+        )
+
+    return ctx.cached(("major_links", cip_inference, float(inferred_weight)), build)
+
+
 def soc_links(data: Source, *, cip_inference: str = "fallback", inferred_weight: float = 0.5) -> pl.DataFrame:
-    """Credential → SOC links with method and weight (cached per option on the context).
+    """Credential → SOC links with method and weight, one row per credential × SOC (cached per option).
+
+    This is the exact, expanded form (a credential inferred from a broad CIP gets a row for each of its
+    SOCs); the metrics aggregate the factorised :func:`link_sources` × :func:`source_socs` instead, which
+    gives the same numbers much faster.
 
     Args:
         data: a context, a snapshot or a mapping of tables (``credentials``, ``alignments``; reference
@@ -83,41 +218,24 @@ def soc_links(data: Source, *, cip_inference: str = "fallback", inferred_weight:
     ctx = as_context(data)
 
     def build() -> pl.DataFrame:
-        creds = ctx.table("credentials").select("ctid").unique()
-        al = ctx.table("alignments").filter(
-            (pl.col("subject_table") == "credentials") & pl.col("code").is_not_null()
-        ).join(creds, left_on="subject_ctid", right_on="ctid", how="semi")
-        explicit = (
-            al.filter((pl.col("code_system") == "SOC") & pl.col("code").str.contains(_SOC_DETAIL)
-                      & (pl.col("code") != "00-0000"))
-            .select(pl.col("subject_ctid").alias("ctid"), pl.col("code").alias("soc_code"))
-            .unique()
-            .with_columns(pl.lit("explicit").alias("method"), pl.lit(1.0).alias("raw"))
+        if cip_inference != "always":
+            links = (
+                link_sources(ctx, cip_inference=cip_inference, inferred_weight=inferred_weight)
+                .join(source_socs(ctx), on="source", how="inner")
+                .group_by("ctid", "soc_code", "soc_major_group", "method")
+                .agg((pl.col("share") * pl.col("frac")).sum().alias("weight"))
+            )
+            return links.select("ctid", "soc_code", "soc_major_group", "method", "weight").sort("ctid", "soc_code")
+        socs, cips = _alignment_codes(ctx)
+        explicit = socs.with_columns(pl.lit("explicit").alias("method"), pl.lit(1.0).alias("raw"))
+        inferred = (
+            cips.join(_crosswalk(ctx), on="cip_code", how="inner")
+            .group_by("ctid", "soc_code")
+            .agg((inferred_weight / pl.col("k")).sum().alias("raw"))
+            .with_columns(pl.lit("cip_inferred").alias("method"))
+            .join(socs, on=["ctid", "soc_code"], how="anti")
         )
-        parts = [explicit]
-        if cip_inference != "off":
-            xw = (
-                ctx.ref("cip_soc_crosswalk")
-                .filter(pl.col("soc_code").is_not_null() & (pl.col("soc_code") != "99-9999"))
-                .select("cip_code", "soc_code")
-                .unique()
-            )
-            xw = xw.with_columns(pl.len().over("cip_code").alias("k"))
-            cips = al.filter(pl.col("code_system") == "CIP").select(
-                pl.col("subject_ctid").alias("ctid"), pl.col("code").alias("cip_code")
-            ).unique()
-            inferred = (
-                cips.join(xw, on="cip_code", how="inner")
-                .group_by("ctid", "soc_code")
-                .agg((inferred_weight / pl.col("k")).sum().alias("raw"))
-                .with_columns(pl.lit("cip_inferred").alias("method"))
-            )
-            if cip_inference == "fallback":
-                inferred = inferred.join(explicit.select("ctid").unique(), on="ctid", how="anti")
-            else:
-                inferred = inferred.join(explicit.select("ctid", "soc_code"), on=["ctid", "soc_code"], how="anti")
-            parts.append(inferred.select(explicit.columns))
-        links = pl.concat(parts)
+        links = pl.concat([explicit, inferred.select(explicit.columns)])
         return links.select(
             "ctid",
             "soc_code",
@@ -164,20 +282,66 @@ def openings(data: Source) -> pl.DataFrame:
     return ctx.cached(("openings",), build)
 
 
-def _linked(ctx, state, *, cip_inference, inferred_weight, active_only, rule, online, by_state=True) -> pl.DataFrame:
-    links = soc_links(ctx, cip_inference=cip_inference, inferred_weight=inferred_weight)
+def _groups(ctx: MetricsContext, *, national: bool, active_only: bool, rule: str, online: str) -> pl.DataFrame:
+    """``ctid, state_code`` of the credentials to count: all (``"US"``) or attributed to states."""
+    if national:
+        groups = ctx.table("credentials").select("ctid").unique().with_columns(pl.lit(NATIONAL).alias("state_code"))
+    else:
+        groups = ctx.attribution("credentials", rule=rule, online=online).filter(
+            pl.col("state_code").is_not_null()).select("ctid", "state_code")
     if active_only:
-        links = links.join(active_ctids(ctx), on="ctid", how="semi")
-    if state is None and not by_state:
-        return links.with_columns(pl.lit(NATIONAL).alias("state_code"))
-    out = ctx.in_state(links, state, rule=rule, online=online)
-    return out.filter(pl.col("state_code").is_not_null())
+        groups = groups.join(active_ctids(ctx), on="ctid", how="semi")
+    return groups
+
+
+def _soc_counts(ctx: MetricsContext, groups: pl.DataFrame, cip_inference: str, inferred_weight: float) -> pl.DataFrame:
+    """Per ``state_code`` × SOC × method: distinct credentials and summed weights (factorised through sources)."""
+    keys = ["state_code", "soc_code", "soc_major_group", "method"]
+    if cip_inference == "always":
+        return (
+            soc_links(ctx, cip_inference=cip_inference, inferred_weight=inferred_weight)
+            .join(groups, on="ctid", how="inner")
+            .group_by(keys)
+            .agg(pl.len().cast(pl.Int64).alias("credential_count"),
+                 pl.col("weight").sum().alias("weighted_credentials"))
+        )
+    per_source = (
+        link_sources(ctx, cip_inference=cip_inference, inferred_weight=inferred_weight)
+        .join(groups, on="ctid", how="inner")
+        .group_by("state_code", "source", "method")
+        .agg(pl.len().cast(pl.Int64).alias("n"), pl.col("share").sum().alias("w"))
+    )
+    counts = (
+        per_source.join(source_socs(ctx), on="source", how="inner")
+        .group_by(keys)
+        .agg(pl.col("n").sum().alias("credential_count"), (pl.col("w") * pl.col("frac")).sum().alias(
+            "weighted_credentials"))
+    )
+    extra = (
+        _overlaps(ctx, cip_inference, inferred_weight).join(groups, on="ctid", how="inner")
+        .group_by(keys).agg(pl.col("extra").sum())
+    )
+    if extra.height:
+        counts = counts.join(extra, on=keys, how="left").with_columns(
+            (pl.col("credential_count") - pl.col("extra").fill_null(0)).alias("credential_count")
+        ).drop("extra")
+    return counts
+
+
+def _covered(ctx: MetricsContext, groups: pl.DataFrame, include_inferred: bool) -> pl.DataFrame:
+    """Distinct ``state_code, soc_code`` pairs reached by the credentials in ``groups`` (fallback inference)."""
+    src = link_sources(ctx, cip_inference="fallback")
+    if not include_inferred:
+        src = src.filter(pl.col("method") == "explicit")
+    pairs = src.join(groups, on="ctid", how="inner").select("state_code", "source").unique()
+    return pairs.join(source_socs(ctx), on="source", how="inner").select("state_code", "soc_code").unique()
 
 
 _LINK_CAVEAT = (
     "Occupation links are explicit SOC alignments, plus (when a credential has none) SOCs inferred from its CIP "
-    "codes through the NCES CIP-SOC crosswalk; inferred links are marked method = 'cip_inferred'. Only detailed "
-    "SOC codes (NN-NNNN, not 00-0000) and 6-digit CIP codes are used."
+    "codes through the NCES CIP-SOC crosswalk; inferred links are marked method = 'cip_inferred'. SOC codes of any "
+    "level except 00-0000 are used (a broad or major code counts in its own row and major group); CIP codes must "
+    "match a crosswalk code exactly (6-digit)."
 )
 
 
@@ -235,21 +399,19 @@ def compute_occupation_coverage(
     national = state is None and not by_state
     key = ("occupation_coverage", national, cip_inference, float(inferred_weight), active_only, rule, online)
 
+    check_choice("cip_inference", cip_inference, CIP_INFERENCE)
+
     def build() -> pl.DataFrame:
-        linked = _linked(ctx, None, cip_inference=cip_inference, inferred_weight=inferred_weight,
-                         active_only=active_only, rule=rule, online=online, by_state=not national)
-        return _per_soc(ctx, linked)
+        groups = _groups(ctx, national=national, active_only=active_only, rule=rule, online=online)
+        return _per_soc(ctx, _soc_counts(ctx, groups, cip_inference, inferred_weight))
 
     return ctx.sliced(key, state, build)
 
 
-def _per_soc(ctx: MetricsContext, linked: pl.DataFrame) -> pl.DataFrame:
+def _per_soc(ctx: MetricsContext, counts: pl.DataFrame) -> pl.DataFrame:
     titles = ctx.ref("soc_hierarchy").select("soc_code", "soc_title").unique("soc_code")
     return (
-        linked.group_by("state_code", "soc_code", "soc_major_group", "method")
-        .agg(pl.col("ctid").n_unique().cast(pl.Int64).alias("credential_count"),
-             pl.col("weight").sum().alias("weighted_credentials"))
-        .join(titles, on="soc_code", how="left")
+        counts.join(titles, on="soc_code", how="left")
         .sort(["state_code", "credential_count", "soc_code", "method"], descending=[False, True, False, False])
         .select("state_code", "soc_code", "soc_title", "soc_major_group", "method", "credential_count",
                 "weighted_credentials")
@@ -308,12 +470,12 @@ def _link_summary(ctx: MetricsContext, national: bool, cip_inference: str, rule:
         creds = creds.with_columns(pl.lit(NATIONAL).alias("state_code"))
     else:
         creds = ctx.in_state(creds, None, rule=rule, online=online).filter(pl.col("state_code").is_not_null())
-    per_ctid = ctx.cached(
-        ("link_kind", cip_inference),
-        lambda: soc_links(ctx, cip_inference=cip_inference)
-        .group_by("ctid")
-        .agg((pl.col("method") == "explicit").any().alias("_explicit")),
-    )
+    def kinds() -> pl.DataFrame:
+        links = (soc_links(ctx, cip_inference=cip_inference) if cip_inference == "always"
+                 else link_sources(ctx, cip_inference=cip_inference))
+        return links.group_by("ctid").agg((pl.col("method") == "explicit").any().alias("_explicit"))
+
+    per_ctid = ctx.cached(("link_kind", cip_inference), kinds)
     frame = creds.join(per_ctid, on="ctid", how="left").with_columns(
         pl.when(pl.col("_explicit").is_null()).then(pl.lit("none"))
         .when(pl.col("_explicit")).then(pl.lit("explicit"))
@@ -396,11 +558,12 @@ def compute_supply_per_openings(
 
 def _supply(ctx: MetricsContext, cip_inference: str, inferred_weight: float, active_only: bool,
             min_openings: float, rule: str, online: str) -> pl.DataFrame:
-    linked = _linked(ctx, None, cip_inference=cip_inference, inferred_weight=inferred_weight,
-                     active_only=active_only, rule=rule, online=online)
-    supply = linked.group_by("state_code", "soc_major_group").agg(
-        pl.col("ctid").n_unique().cast(pl.Int64).alias("credential_count"),
-        pl.col("weight").sum().alias("supply"),
+    groups = _groups(ctx, national=False, active_only=active_only, rule=rule, online=online)
+    supply = (
+        major_links(ctx, cip_inference=cip_inference, inferred_weight=inferred_weight)
+        .join(groups, on="ctid", how="inner")
+        .group_by("state_code", "soc_major_group")
+        .agg(pl.len().cast(pl.Int64).alias("credential_count"), pl.col("weight").sum().alias("supply"))
     )
     demand = openings(ctx).group_by("state_code", "soc_major_group").agg(
         pl.col("est_annual_openings").sum(), pl.col("soc_major_group_title").first()
@@ -495,11 +658,8 @@ def compute_uncovered_occupations(
 def _uncovered(ctx: MetricsContext, min_wage: float | str | None, include_inferred: bool, active_only: bool,
                rule: str, online: str) -> pl.DataFrame:
     demand = openings(ctx)
-    linked = _linked(ctx, None, cip_inference="fallback", inferred_weight=0.5, active_only=active_only,
-                     rule=rule, online=online)
-    if not include_inferred:
-        linked = linked.filter(pl.col("method") == "explicit")
-    covered = linked.select("state_code", "soc_code").unique()
+    groups = _groups(ctx, national=False, active_only=active_only, rule=rule, online=online)
+    covered = _covered(ctx, groups, include_inferred)
     broad = ctx.ref("soc_hierarchy").filter(pl.col("soc_level") == "broad").select("soc_code")
     covered_broad = covered.join(broad, on="soc_code", how="semi").rename({"soc_code": "_broad"})
     frame = (

@@ -2,9 +2,11 @@
 
 * :class:`~ler_analytics.registry.client.Registry`: every public read route plus the Assistant's CTDL search.
 * :func:`~ler_analytics.registry.query.ctdl_query`: build CTDL queries from Python values (validated, escaped).
-* :func:`~ler_analytics.registry.harvest.harvest`: a resumable snapshot of a Registry.
-* :func:`~ler_analytics.registry.sync.sync`: a new snapshot from an old one plus the events feed.
-* :func:`~ler_analytics.registry.verify.verify`: re-check a snapshot's hashes, counts and duplicates.
+* ``ler_analytics.registry.harvest.harvest``: a resumable snapshot of a Registry.
+* ``ler_analytics.registry.sync.sync``: a new snapshot from an old one plus the events feed.
+* ``ler_analytics.registry.verify.verify``: re-check a snapshot's hashes, counts and duplicates.
+
+(The three functions are reached through their modules: ``from ler_analytics.registry.harvest import harvest``.)
 """
 
 from __future__ import annotations
@@ -19,9 +21,9 @@ _LAZY = {
     "ctdl_query": "ler_analytics.registry.query",
     "search_params": "ler_analytics.registry.query",
     "QueryError": "ler_analytics.registry.query",
-    "harvest": "ler_analytics.registry.harvest",
-    "sync": "ler_analytics.registry.sync",
-    "verify": "ler_analytics.registry.verify",
+    "reverse": "ler_analytics.registry.query",
+    "match": "ler_analytics.registry.query",
+    "RegistryError": "ler_analytics.errors",
 }
 
 __all__ = list(_LAZY)

@@ -147,6 +147,8 @@ class Registry:
             raise RegistryError("put credentials in api_key / LER_REGISTRY_API_KEY, not in the URL", url=parts.hostname)
         self._api_key = api_key if api_key is not None else settings.registry_api_key
         self.community = community.replace("_", "-").strip("/")
+        if parts.path.rstrip("/").split("/")[-1].replace("_", "-") == self.community:
+            self.url = self.url[: self.url.rstrip("/").rfind("/")]  # ".../ce-registry" given as the base URL
         if assistant_url is None:
             custom = settings.assistant_url if settings.assistant_url != DEFAULT_ASSISTANT_URL else None
             assistant_url = _KNOWN_ASSISTANTS.get(parts.hostname) or custom or f"{self.url}/assistant"
@@ -346,6 +348,10 @@ class Registry:
             if len(result.items) < per_page or (result.total_pages is not None and page >= result.total_pages):
                 return
             page += 1
+
+    def node_info(self) -> dict[str, Any]:
+        """General information about the Registry node (``GET /info``)."""
+        return self._get_json(f"{self.url}/info")
 
     def info(self) -> dict[str, Any]:
         """Community info (``GET /{community}/community/info``): ``total_envelopes`` and more."""

@@ -381,6 +381,10 @@ class _Run:
 
     # -- phase 1
     def watermark(self) -> None:
+        try:  # the Registry twin says so in /info: its data is synthetic
+            self.state["synthetic"] = "twin" in self.reg.node_info()
+        except RegistryError:
+            self.state["synthetic"] = False
         first = self.reg.events(page=1, per_page=1)
         newest = parse_time(first.items[0].get("created_at")) if first.items else None
         if newest is None:  # no events yet: start the catch-up an hour before now (clock skew margin)
@@ -550,16 +554,17 @@ class _Run:
                 keep = self.sel.matching(self.reg, {c: env for c, (_, env) in probe.items()})
                 for ctid in sorted(keep):
                     self.stage.write(probe[ctid][0], ctid)
+                written = set(keep)
                 left = (set(probe) - keep) | (set(to_fetch) - set(probe))
                 destroyed = sorted(set(destroyed) | (left & targets))
                 self.state["targets"] = sorted((targets | keep) - left)
             else:
-                self._fetch_ctids(to_fetch, phase="catch-up", total=len(to_fetch))
-            deleted = set(self.state.get("deleted", []))
+                written = set(self._fetch_ctids(to_fetch, phase="catch-up", total=len(to_fetch)))
+            # a record staged now is live (even if it was deleted earlier and came back); records
+            # destroyed, gone (404) or no longer matching the filter are dropped at finalize
+            deleted = set(self.state.get("deleted", [])) - written
             deleted.update(destroyed)
             deleted.update(self.state.pop("deleted_now", []))
-            # a record that came back after a delete is live again
-            deleted.difference_update(c for c, (ev, _) in final.items() if ev != "destroy")
             for c, (ev, at) in changed.items():
                 seen[c] = [ev, _iso(at)]
             self.state["deleted"] = sorted(deleted)
@@ -635,6 +640,8 @@ class _Run:
         out = self.out
         for part in raw_files(out):
             part.unlink()  # a finalize interrupted earlier: start it again from the staged lines
+        for leftover in (out / RAW_DIR).glob(".*.tmp") if (out / RAW_DIR).is_dir() else ():
+            leftover.unlink()
         deleted = set(self.state.get("deleted", []))
         best: dict[str, tuple[datetime, int, int]] = {}
         types: dict[tuple[int, int], str] = {}
@@ -673,6 +680,7 @@ class _Run:
             stats["unreadable_staged_lines"] = bad[:20]
         manifest = read_manifest(out)
         manifest.update({
+            "synthetic": bool(self.state.get("synthetic")),
             "counts": {"envelopes": count, "by_type": dict(sorted(by_type.items()))},
             "last_event_at": self.state.get("last_event_at") or self.state.get("watermark"),
             "watermark": self.state.get("watermark"),

@@ -94,7 +94,6 @@ class SkillMatcher:
         self._fitted["by_id"] = {r[0]: r for r in el.select("element_id", "element_name", "element_kind").iter_rows()}
         self._fitted["by_name"] = {_norm(n): i for i, n in sk.select("element_id", "element_name").iter_rows()}
         tech = el.filter((pl.col("element_kind") == "technology") & (pl.col("element_name").str.len_chars() >= 3))
-        self._fitted["tech_names"] = tech["element_name"].to_list()
         self._fitted["tech_by_name"] = {n: i for i, n in tech.select("element_id", "element_name").iter_rows()}
         self._fitted["sk_ids"] = sk["element_id"].to_list()
         self._fitted["sk_text"] = sk["text"].to_list()
@@ -122,14 +121,20 @@ class SkillMatcher:
 
     def _technology(self, texts: pl.Series, cids: list[str]) -> list[tuple]:
         idx = self._index()
-        if not idx["tech_names"]:
+        names: dict[str, str] = idx["tech_by_name"]
+        if not names:
             return []
-        found = texts.str.extract_many(idx["tech_names"], overlapping=True)
+        longest = min(8, max(len(n.split()) for n in names))
         out = []
-        for cid, text, hits in zip(cids, texts.to_list(), found.to_list(), strict=True):
-            for hit in set(hits or []):
-                if re.search(r"(?<!\w)" + re.escape(hit) + r"(?!\w)", text):
-                    out.append((cid, idx["tech_by_name"][hit], "technology_name", 0.9))
+        for cid, text in zip(cids, texts.to_list(), strict=True):
+            tokens = [t.strip(".,;:()[]\"'") for t in text.split()]
+            seen: set[str] = set()
+            for i in range(len(tokens)):
+                for j in range(i + 1, min(len(tokens), i + longest) + 1):
+                    phrase = " ".join(tokens[i:j])
+                    if phrase in names and phrase not in seen:
+                        seen.add(phrase)
+                        out.append((cid, names[phrase], "technology_name", 0.9))
         return out
 
     def _tfidf(self, cids: list[str], texts: list[str]) -> list[tuple]:

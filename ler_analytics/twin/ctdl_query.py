@@ -60,6 +60,11 @@ def _ancestors(curie: str) -> tuple[str, ...]:
         return (curie,)
 
 
+def is_subclass(curie: str, ancestor: str) -> bool:
+    """True when class ``curie`` is ``ancestor`` or one of its subclasses (shipped CTDL schema)."""
+    return ancestor in _ancestors(curie)
+
+
 def _strings(value: object) -> list[str]:
     out: list[str] = []
     if isinstance(value, str):

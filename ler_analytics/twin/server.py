@@ -321,6 +321,8 @@ class TwinApp:
         if head == "resources" and rest:
             if rest == ["search"] and method == "POST":
                 return self._secure(auth) or self.resources_search(self._json_body(body))
+            if rest == ["check_existence"] and method == "POST":
+                return self._secure(auth) or self.check_existence(self._json_body(body))
             return self._only(method, "GET") or self._secure(auth) or self.resource("/".join(rest), params)
         if head == "graph" and rest:
             if rest == ["search"] and method == "POST":
@@ -479,6 +481,32 @@ class TwinApp:
             out.extend(self.store.bnodes(lists["bnodes"]))
         return json_response(out)
 
+    def check_existence(self, body: dict) -> Response:
+        """``POST /resources/check_existence`` with ``{"ctids": [...], "@type"?}``: the CTIDs that exist.
+
+        Matching is exact (as the Registry's SQL is); ``@type`` includes subclasses.
+        """
+        ctids = body.get("ctids")
+        if ctids is None:
+            raise ApiError(400, ["ctids is missing"])
+        if not isinstance(ctids, list) or not all(isinstance(c, str) for c in ctids):
+            raise ApiError(400, ["ctids is invalid"])
+        wanted_type = body.get("@type")
+        from ler_analytics.twin.ctdl_query import is_subclass
+
+        wanted = set(ctids)
+        found: list[str] = []
+        for rec in self.store.by_ctids_any(wanted):
+            for node in graph_nodes(self.store.graph(rec)):
+                ctid = node.get("ceterms:ctid")
+                if ctid not in wanted or ctid in found:
+                    continue
+                types = node.get("@type")
+                types = types if isinstance(types, list) else [types]
+                if wanted_type is None or any(isinstance(t, str) and is_subclass(t, wanted_type) for t in types):
+                    found.append(ctid)
+        return json_response(found)
+
     def search(self, params: dict[str, str]) -> Response:
         """``GET /search``: envelopes with ``inner_resource``, filtered (see ``twin/search.py``)."""
         from ler_analytics.twin.search import run_search
@@ -615,6 +643,32 @@ class _TwinHTTPServer(ThreadingHTTPServer):
     request_queue_size = 256
     twin: TwinServer
 
+    def server_activate(self) -> None:  # noqa: D102
+        self.open_connections: set[socket.socket] = set()
+        self.connections_lock = threading.Lock()
+        super().server_activate()
+
+    def process_request(self, request: socket.socket, client_address: object) -> None:  # noqa: D102
+        with self.connections_lock:
+            self.open_connections.add(request)
+        super().process_request(request, client_address)
+
+    def shutdown_request(self, request: socket.socket) -> None:  # noqa: D102
+        with self.connections_lock:
+            self.open_connections.discard(request)
+        super().shutdown_request(request)
+
+    def close_connections(self) -> None:
+        """Shut down kept-alive client connections, so a stopped twin answers nothing more."""
+        with self.connections_lock:
+            conns = list(self.open_connections)
+            self.open_connections.clear()
+        for conn in conns:
+            try:
+                conn.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass
+
     def handle_error(self, request: object, client_address: object) -> None:  # noqa: D102
         log.debug("twin: connection error from %s", client_address, exc_info=True)
 
@@ -718,6 +772,7 @@ class TwinServer:
         if self._httpd is not None:
             self._httpd.shutdown()
             self._httpd.server_close()
+            self._httpd.close_connections()
             self._httpd = None
         if self._thread is not None:
             self._thread.join(5)

@@ -165,7 +165,16 @@ def screenshot(page, name: str) -> Path:
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     path = SCREENSHOTS / f"{name}.png"
     page.wait_for_timeout(500)  # let plotly finish transitions
+    # Voila scrolls inside #rendered_cells (a lumino panel), so grow the viewport to the content first.
+    height = page.evaluate(
+        "() => { const r = document.getElementById('rendered_cells'); "
+        "return Math.max(r ? r.scrollHeight : 0, document.documentElement.scrollHeight); }"
+    )
+    size = page.viewport_size
+    page.set_viewport_size({"width": size["width"], "height": min(int(height) + 20, 12000)})
+    page.wait_for_timeout(700)  # plotly charts are responsive: let them settle at the new size
     page.screenshot(path=str(path), full_page=True)
+    page.set_viewport_size(size)
     return path
 
 

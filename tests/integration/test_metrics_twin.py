@@ -127,3 +127,54 @@ def test_uncovered_occupations_have_no_linked_credential(ctx, busiest_state):
 def test_change_against_itself_is_all_unchanged(ctx, total):
     out = compute_changes(ctx, ctx, by=())
     assert dict(out.rows()) == {"added": 0, "removed": 0, "changed": 0, "unchanged": total}
+
+
+MINE = ("coverage", "demand", "quality", "transparency", "change")
+
+
+def _call(fn, ctx):
+    if fn.__name__ == "compute_changes":
+        return fn(ctx, ctx)
+    return fn(ctx)
+
+
+def test_every_metric_returns_its_value_column(ctx):
+    import ler_analytics.metrics as la_metrics
+
+    for info in la_metrics.METRICS.values():
+        if info.group not in MINE:
+            continue
+        out = _call(getattr(la_metrics, info.name), ctx)
+        assert info.value_column in out.columns, info.name
+
+
+@pytest.fixture(scope="module")
+def real_ctx(tmp_path_factory):
+    """The curated real Registry records in tests/data/ctdl, built with `ler build`."""
+    import shutil
+    from pathlib import Path
+
+    from ler_analytics.build import build
+
+    src = tmp_path_factory.mktemp("real") / "ctdl"
+    shutil.copytree(Path(__file__).resolve().parents[1] / "data" / "ctdl", src)
+    out = tmp_path_factory.mktemp("real_built") / "snapshot"
+    build(src, out=out)
+    return MetricsContext.from_snapshot(out).prepare()
+
+
+def test_metrics_on_real_registry_records(real_ctx):
+    import ler_analytics.metrics as la_metrics
+
+    total = real_ctx.table("credentials")["ctid"].n_unique()
+    assert total > 0
+    by_state = compute_state_coverage(real_ctx, rule="provider_address", include_unattributed=True)
+    assert by_state["credential_count"].sum() == total
+    for info in la_metrics.METRICS.values():
+        if info.group in MINE:
+            out = _call(getattr(la_metrics, info.name), real_ctx)
+            assert info.value_column in out.columns, info.name
+    fr = compute_fill_rates(real_ctx, by=())
+    assert fr["fill_rate"].is_between(0, 1).all()
+    # every real credential names its owner, so the owner item is always present
+    assert fr.filter(pl.col("item") == "owner")["fill_rate"].item() == 1.0

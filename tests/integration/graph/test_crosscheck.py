@@ -46,3 +46,40 @@ def test_credential_types_same_both_ways(demo_snapshot, twin_store):
     joined = polars_counts.join(by_type, on="credential_type", how="full", coalesce=True)
     assert joined.filter(pl.col("n") != pl.col("credentials")).height == 0
     assert joined["n"].null_count() == 0 and joined["credentials"].null_count() == 0
+
+
+
+def _competency_pairs(demo_snapshot, twin_store):
+    from ler_analytics.metrics.skills import credential_competencies
+
+    creds = demo_snapshot.credentials.select(pl.col("ctid").alias("credential_ctid"))
+    comps = demo_snapshot.competencies.select(pl.col("ctid").alias("competency_ctid"))
+    from_sparql = (
+        sparql(twin_store, "credential_competencies")
+        .with_columns(pl.col("competency").str.extract(r"(ce-[0-9a-f-]{36})$").alias("competency_ctid"))
+        .join(creds, on="credential_ctid", how="semi")
+        .join(comps, on="competency_ctid", how="semi")
+        .select("credential_ctid", "competency_ctid", "route")
+        .unique()
+    )
+    from_polars = credential_competencies(demo_snapshot).select(
+        pl.col("ctid").alias("credential_ctid"), "competency_ctid", "route").unique()
+    return set(from_sparql.iter_rows()), set(from_polars.iter_rows())
+
+
+def test_credential_competencies_polars_pairs_all_found_by_sparql(demo_snapshot, twin_store):
+    from_sparql, from_polars = _competency_pairs(demo_snapshot, twin_store)
+    assert len(from_polars) > 100
+    assert from_polars <= from_sparql
+    assert {r for r in from_polars if r[2] == "direct"} == {r for r in from_sparql if r[2] == "direct"}
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="ctdl/flatten.connection_rows drops a direct CredentialAlignmentObject whose ceterms:targetNode is "
+    "{'@id': ...} (it handles only a string), so the connections table misses those teaches/assesses edges "
+    "of learning programs; the graph has them. Remove this mark when flatten handles the dict form.",
+)
+def test_credential_competencies_same_both_ways(demo_snapshot, twin_store):
+    from_sparql, from_polars = _competency_pairs(demo_snapshot, twin_store)
+    assert from_sparql == from_polars

@@ -23,6 +23,7 @@ def test_full_harvest_equals_ground_truth(twin_server, small_store, client_for, 
     assert snapshot_records(tmp_path / "snap") == ground_truth(small_store)
     assert manifest["status"] == "complete" and manifest["counts"]["envelopes"] == 300
     assert manifest["source"] == f"registry:{server.url}" and manifest["query"]["mode"] == "full"
+    assert manifest["synthetic"] is True  # the twin's /info says its data is synthetic
     assert manifest["last_event_at"] == small_store.events()[0].as_json()["created_at"]
     assert verify(tmp_path / "snap").ok
     assert not (tmp_path / "snap" / ".harvest").exists()
@@ -165,3 +166,29 @@ def test_deletes_that_pull_records_past_a_fetched_page_are_reconciled(twin_serve
     assert snapshot_records(tmp_path / "snap") == ground_truth(store)
     assert manifest["harvest"]["reconcile_passes"] == 1
     assert manifest["counts"]["envelopes"] == 115
+
+
+def test_state_harvest_with_changes_while_fetching(twin_server, client_for, tmp_path):
+    import orjson
+
+    envs = initial_envelopes(200, seed=55)
+    store = TwinStore(envs)
+    maker = ChangeMaker(envs, seed=56)
+    server = twin_server(store, api_key="k-state-55")
+    reg = client_for(server, api_key="k-state-55", concurrency=2)
+    fired = []
+
+    def publish(info):
+        if info.get("phase") == "fetch" and info["done"] >= 5 and not fired:
+            fired.append(True)
+            store.apply(maker.batch(creates=25, updates=25, deletes=10))
+
+    harvest(tmp_path / "snap", registry=reg, states=["TX"], progress=publish, checkpoint_every=2)
+    assert fired
+
+    def in_texas(body: bytes) -> bool:
+        graph = orjson.loads(body)["decoded_resource"]["@graph"]
+        return any(n.get("ceterms:addressRegion", {}).get("en") in ("TX", "Texas") for n in graph)
+
+    truth = {c: b for c, b in ground_truth(store).items() if in_texas(b)}
+    assert snapshot_records(tmp_path / "snap") == truth

@@ -153,3 +153,22 @@ def test_sync_of_a_state_snapshot_asks_the_assistant_about_new_records(twin_serv
     truth = {c: b for c, b in ground_truth(store).items() if in_colorado(b)}
     got = snapshot_records(tmp_path / "new")
     assert set(got) == set(truth) and got == truth
+
+
+def test_sync_over_demo_generator_batches(twin_server, client_for, tmp_path):
+    demo = pytest.importorskip("ler_analytics.demo")
+    if not hasattr(demo, "iter_change_batches"):
+        pytest.skip("demo change batches not available yet")
+    scale, seed = 0.002, 7
+    store = TwinStore(demo.iter_envelopes(scale, seed))
+    server = twin_server(store)
+    reg = client_for(server)
+    previous = tmp_path / "s0"
+    harvest(previous, registry=reg, per_page=100)
+    for number, batch in enumerate(demo.iter_change_batches(scale, seed, batches=3, change_rate=0.02), start=1):
+        store.apply(batch)
+        manifest = sync(previous, registry=reg, out=tmp_path / f"s{number}", build=False)
+        assert snapshot_records(tmp_path / f"s{number}") == ground_truth(store), f"after batch {number}"
+        assert manifest["previous_snapshot"]["id"] == previous.name
+        previous = tmp_path / f"s{number}"
+    assert verify(previous).ok

@@ -30,6 +30,9 @@ def test_every_read_route_against_the_twin(twin_server, small_store, client_for)
     ctids = [r.ctid for r in small_store.listing()[:60]]
     graphs = reg.graphs(ctids, batch_size=25)
     assert sorted(g["@graph"][0]["ceterms:ctid"] for g in graphs) == sorted(ctids)
+    nodes = reg.resources(ctids[:3])
+    assert sorted(n["ceterms:ctid"] for n in nodes) == sorted(ctids[:3])
+    assert b'"@graph"' in reg.graph_bytes(first.ctid)
     events = reg.events(page=1, per_page=5)
     assert len(events) == 5 and events.total >= 300
     assert len(list(reg.iter_events(events.items[-1]["created_at"]))) >= 5
@@ -115,6 +118,7 @@ def test_assistant_without_key_says_how_to_set_it(twin_server, small_store, clie
 class _EtagHandler(BaseHTTPRequestHandler):
     body = b'{"@id": "x", "n": 1}'
     hits: list[str] = []
+    agents: list[str] = []
 
     def log_message(self, *args):
         pass
@@ -122,6 +126,7 @@ class _EtagHandler(BaseHTTPRequestHandler):
     def do_GET(self):
         etag = '"' + hashlib.sha256(self.body).hexdigest()[:16] + '"'
         self.hits.append(self.headers.get("If-None-Match") or "")
+        self.agents.append(self.headers.get("User-Agent") or "")
         if self.headers.get("If-None-Match") == etag:
             self.send_response(304)
             self.send_header("ETag", etag)
@@ -147,6 +152,7 @@ def test_disk_cache_revalidates_with_etag(tmp_path):
         second = transport.request("GET", url, use_cache=True, auth="Token secret-key-abcdef")
         assert not first.from_cache and second.from_cache and second.content == first.content
         assert _EtagHandler.hits[0] == "" and _EtagHandler.hits[1].startswith('"')
+        assert _EtagHandler.agents[0].startswith("ler_analytics/")
         _EtagHandler.body = b'{"@id": "x", "n": 2}'
         third = transport.request("GET", url, use_cache=True, auth="Token secret-key-abcdef")
         assert not third.from_cache and third.content == _EtagHandler.body

@@ -129,3 +129,12 @@ def test_stop_releases_stalled_requests(twin_server):
     thread.join(10)
     assert not thread.is_alive() and errors
     assert time.perf_counter() - t0 < 5
+
+
+def test_stop_closes_kept_alive_connections(twin_server):
+    server = twin_server()
+    with httpx.Client(base_url=server.url, timeout=5) as client:
+        assert client.get("/").status_code == 200  # the connection stays open (keep-alive)
+        server.stop()
+        with pytest.raises(httpx.TransportError):
+            client.get("/")

@@ -122,3 +122,14 @@ def test_resources_search_by_ctids_and_bnodes(client, envs):
     assert comp in got and bnode in got and cred["decoded_resource"]["@graph"][0] in got
     assert len(got) == 3
     assert client.post("/resources/search", json={}).json() == []
+
+
+def test_check_existence(client, envs):
+    cred = _credential(envs)
+    org = envs[0]
+    ctids = [cred["envelope_ceterms_ctid"], org["envelope_ceterms_ctid"], "ce-00000000-0000-0000-0000-000000000000"]
+    r = client.post("/ce-registry/resources/check_existence", json={"ctids": ctids})
+    assert r.status_code == 200 and sorted(r.json()) == sorted(ctids[:2])
+    typed = client.post("/resources/check_existence", json={"ctids": ctids, "@type": "ceterms:Credential"})
+    assert typed.json() == [cred["envelope_ceterms_ctid"]]  # subclasses of Credential count, organisations not
+    assert client.post("/resources/check_existence", json={}).json() == {"errors": ["ctids is missing"]}

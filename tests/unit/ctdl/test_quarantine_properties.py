@@ -83,7 +83,7 @@ def check_invariants(data: bytes):
     for table in rows.tables:
         table_rows = rows.as_dicts(table)
         if table_rows:  # every produced row must be storable in its Parquet table
-            pa.Table.from_pylist(table_rows, schema=arrow_schema(table, internal=True))
+            pa.Table.from_pylist(table_rows, schema=arrow_schema(table))
             rows_to_arrow(rows.tables[table], arrow_schema(table, internal=True))
     if quarantine:
         pa.Table.from_pylist(quarantine, schema=arrow_schema("quarantine"))

@@ -103,3 +103,37 @@ def test_error_messages_do_not_echo_document_content(tmp_path):
     with pytest.raises(LerFileError) as info:
         read_ler(path)
     assert secret not in str(info.value)
+
+
+from hypothesis import HealthCheck, given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+from ler_analytics.ler.links import find_links  # noqa: E402
+from ler_analytics.ler.read import parse_bytes  # noqa: E402
+
+_KEYS = st.sampled_from(["type", "@type", "id", "@id", "issuer", "credentialSubject", "achievement", "alignment",
+                         "targetUrl", "targetCode", "verifiableCredential", "association", "proof", "@context",
+                         "sameAs", "ceterms:requires", "name", "badge", "vc", "x"])
+_LEAVES = st.one_of(
+    st.none(), st.booleans(), st.integers(), st.floats(allow_nan=False),
+    st.sampled_from(["VerifiableCredential", "OpenBadgeCredential", "ClrCredential", "Assertion",
+                     "https://credentialengineregistry.org/resources/ce-6a62b250-a1a2-4d31-a702-cdc2437efd31",
+                     "https://credentialfinder.org/credential/1/x", "ce-6a62b250-a1a2-4d31-a702-cdc2437efd31",
+                     "res:ce-6a62b250-a1a2-4d31-a702-cdc2437efd31", "eyJhbGciOiJub25lIn0.e30.", "eyJ.x.y", ""]),
+    st.text(max_size=12),
+)
+_JSON = st.recursive(_LEAVES, lambda children: st.one_of(st.lists(children, max_size=4),
+                                                         st.dictionaries(_KEYS, children, max_size=5)), max_leaves=40)
+
+
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.dictionaries(_KEYS, _JSON, max_size=6))
+def test_arbitrary_json_never_crashes(doc):
+    """Any JSON object either reads (and its links can be found) or fails with a clear LerFileError."""
+    try:
+        ler = parse_bytes(json.dumps(doc).encode(), "fuzz.json")
+    except LerFileError as exc:
+        assert str(exc).startswith("fuzz.json: ")
+        return
+    for link in find_links(ler):
+        assert link.path.startswith("$")

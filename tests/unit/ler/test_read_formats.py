@@ -193,3 +193,24 @@ def test_case_alignment_and_other_urls_are_not_links():
 def test_json_round_trip_of_link():
     doc = parse_document(ob3({"id": REG + CTID, "name": "A"}), "j.json")
     assert json.loads(json.dumps([link.as_dict() for link in find_links(doc)]))[0]["ctid"] == CTID
+
+
+def test_schema_org_has_credential_and_w3c_degree_are_achievements():
+    doc = parse_document({
+        "@context": ["https://www.w3.org/2018/credentials/v1"],
+        "type": ["VerifiableCredential", "UniversityDegreeCredential"],
+        "issuer": "https://example.edu/issuers/14",
+        "credentialSubject": {
+            "id": "did:example:ebfeb1f712ebc6f1c276e12ec21",
+            "degree": {"type": "BachelorDegree", "name": "Bachelor of Science and Arts"},
+            "hasCredential": {"type": "EducationalOccupationalCredential", "name": "Welding",
+                              "sameAs": REG + CTID},
+        },
+    }, "w3c.json")
+    assert doc.format == "VC 1.1"
+    assert [(a.name, a.path) for a in doc.achievements] == [
+        ("Welding", "$.credentialSubject.hasCredential"),
+        ("Bachelor of Science and Arts", "$.credentialSubject.degree"),
+    ]
+    assert [(link.pattern, link.achievement_path) for link in find_links(doc)] == [
+        ("same_as", "$.credentialSubject.hasCredential")]

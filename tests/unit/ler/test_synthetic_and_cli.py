@@ -133,3 +133,21 @@ def test_synthetic_lers_are_valid_json_or_jwt(handmade_snapshot):
             assert isinstance(orjson.loads(ler.content), dict)
         else:
             assert ler.content.count(b".") == 2
+
+
+def test_ensure_synthetic_lers_regenerates_only_when_needed(handmade_snapshot, tmp_path):
+    from ler_analytics.ler.read import read_many
+    from ler_analytics.ler.synthetic import ensure_synthetic_lers
+
+    folder = ensure_synthetic_lers(handmade_snapshot, tmp_path / "s", n=15, seed=2)
+    first = {p.name: p.stat().st_mtime_ns for p in folder.glob("ler-*")}
+    assert len(first) == 15
+    assert ensure_synthetic_lers(handmade_snapshot, folder, n=15, seed=2) == folder
+    assert {p.name: p.stat().st_mtime_ns for p in folder.glob("ler-*")} == first  # reused
+    docs, errors = read_many([folder])  # the hidden marker file is not read as an LER
+    assert len(docs) == 15 and errors == []
+    ensure_synthetic_lers(handmade_snapshot, folder, n=15, seed=3)
+    again = sorted(p.read_bytes() for p in folder.glob("ler-*"))
+    assert again == sorted(x.content for x in generate_lers(handmade_snapshot, n=15, seed=3))
+    ensure_synthetic_lers(handmade_snapshot, folder, n=5, seed=3)
+    assert len(list(folder.glob("ler-*"))) == 5

@@ -53,3 +53,11 @@ def test_enrichment_on_twin(demo_snapshot, twin_lers):
     assert table.height == sum(len(r["achievements"]) for r in results)
     html = to_html(results[:5])
     assert "synthetic demonstration data" in html
+
+
+def test_synthetic_link_health_for_the_dashboard(demo_snapshot, tmp_path):
+    from ler_analytics.ler.health import synthetic_link_health
+
+    report = synthetic_link_health(demo_snapshot, n=60, seed=5, folder=tmp_path / "lers")
+    assert report.n_documents == 60 and report.synthetic
+    assert report.coverage.filter(report.coverage["pattern"] == "any")["share"].item() > 0.5
