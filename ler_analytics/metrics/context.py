@@ -58,6 +58,9 @@ TABLE_COLUMNS: dict[str, tuple[str, ...]] = {
 Source: TypeAlias = "MetricsContext | Mapping[str, pl.DataFrame] | Snapshot"
 """What every ``compute_*`` accepts as its first argument."""
 
+LAZY_TABLES: frozenset[str] = frozenset({"resource_properties"})
+"""Large tables that ``from_snapshot`` opens lazily: metrics read only the rows they need from them."""
+
 REFERENCE_TABLES: tuple[str, ...] = ("states", "oews_state", "state_openings", "cip_soc_crosswalk", "soc_hierarchy")
 """Reference tables the metrics use (names of :mod:`ler_analytics.reference` loaders)."""
 
@@ -93,6 +96,7 @@ class MetricsContext:
                 self._tables[name] = conform(frame, name).rechunk()
             elif isinstance(frame, pl.DataFrame):
                 self._tables[name] = frame
+        self._scans: dict[str, pl.LazyFrame] = {}
         self._reference: dict[str, pl.DataFrame] = dict(reference or {})
         self.rule = rule
         self.online = online
@@ -122,20 +126,38 @@ class MetricsContext:
         snap = snapshot if isinstance(snapshot, Snapshot) else open_snapshot(snapshot)
         built = set(snap.table_names())
         tables: dict[str, pl.DataFrame] = {}
+        scans: dict[str, pl.LazyFrame] = {}
         for name, columns in TABLE_COLUMNS.items():
             if name not in built:
                 continue
             path = snap.table_path(name)
             available = pl.read_parquet_schema(path)
-            tables[name] = pl.read_parquet(path, columns=[c for c in columns if c in available])
-        return cls(tables, reference=reference, rule=rule, online=online, label=str(snap.path))
+            wanted = [c for c in columns if c in available]
+            if name in LAZY_TABLES:
+                key = (column_names(name)[0],)
+                require_columns(pl.DataFrame(schema=available), key, what=f"{name} table of {path}")
+                scans[name] = pl.scan_parquet(path).select(wanted)
+            else:
+                tables[name] = pl.read_parquet(path, columns=wanted)
+        ctx = cls(tables, reference=reference, rule=rule, online=online, label=str(snap.path))
+        ctx._scans.update(scans)
+        return ctx
 
     # ---- access ---------------------------------------------------------------------------------
     def table(self, name: str) -> pl.DataFrame:
         """A core table (empty, with the documented columns, when it was not provided)."""
         if name not in self._tables:
-            self._tables[name] = empty_table(name)
+            if name in self._scans:
+                self._tables[name] = conform(self._scans.pop(name).collect(), name)
+            else:
+                self._tables[name] = empty_table(name)
         return self._tables[name]
+
+    def rows(self, name: str, predicate: pl.Expr, columns: list[str]) -> pl.DataFrame:
+        """Rows of a core table matching ``predicate`` (read straight from Parquet for lazily opened tables)."""
+        if name in self._scans:
+            return self._scans[name].filter(predicate).select(columns).collect()
+        return self.table(name).filter(predicate).select(columns)
 
     def ref(self, name: str) -> pl.DataFrame:
         """A reference table: the one passed in, else the packaged loader's frame (cached)."""
@@ -241,7 +263,10 @@ class MetricsContext:
         self.attribution("credentials")
         self.state_ctids("CO")  # builds the per-state index
         coverage.credential_facts(self)
-        occupations.soc_links(self)
+        occupations.link_sources(self)
+        occupations.source_socs(self)
+        occupations.major_links(self)
+        occupations.active_ctids(self)
         occupations.openings(self)
         transparency.presence(self, "credentials")
         quality.signal_frame(self)

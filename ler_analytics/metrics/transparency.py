@@ -170,13 +170,17 @@ def presence(
             (pl.col(type_col) if type_col else pl.lit("Assessment")).alias("resource_type"),
             provider.alias("provider_ctid"),
         ).unique("ctid")
-        curies = sorted({t for tokens in items["properties"] for t in tokens if not t.startswith("col:")})
-        props = ctx.table("resource_properties").filter(
+        token_items = items.select("item", pl.col("properties").alias("property")).explode("property")
+        curie_items = token_items.filter(~pl.col("property").str.starts_with("col:"))
+        props = ctx.rows(
+            "resource_properties",
             (pl.col("resource_table") == table)
-            & pl.col("property").is_in(curies)
-            & (pl.col("value_count").is_null() | (pl.col("value_count") > 0))
-        ).select("ctid", "property").unique()
-        by_prop = {p: frame["ctid"] for (p,), frame in props.partition_by("property", as_dict=True).items()}
+            & pl.col("property").is_in(curie_items["property"].unique().implode())
+            & (pl.col("value_count").is_null() | (pl.col("value_count") > 0)),
+            ["ctid", "property"],
+        )
+        hits = props.join(curie_items, on="property", how="inner").select("item", "ctid")
+        by_item = {key[0]: part["ctid"] for key, part in hits.partition_by("item", as_dict=True).items()}
         exprs = []
         for row in items.iter_rows(named=True):
             conds: list[pl.Expr] = []
@@ -189,8 +193,8 @@ def presence(
                             f"{table} table has no column {column!r}"
                         )
                     conds.append(records_col(column))
-                elif token in by_prop:
-                    conds.append(pl.col("ctid").is_in(by_prop[token].implode()))
+            if row["item"] in by_item:
+                conds.append(pl.col("ctid").is_in(by_item[row["item"]].implode()))
             expr = pl.any_horizontal(conds) if conds else pl.lit(False)
             exprs.append(expr.fill_null(False).alias(row["item"]))
         flags = sorted({t[4:] for tokens in items["properties"] for t in tokens if t.startswith("col:")})

@@ -8,6 +8,7 @@ import subprocess
 import sys
 import time
 
+import orjson
 import pytest
 
 from ler_analytics.registry.verify import verify
@@ -83,3 +84,51 @@ def test_resume_refuses_a_different_query(twin_server, small_store, tmp_path):
     assert without.returncode == 1 and b"--resume" in without.stderr
     status = verify(out)
     assert not status.ok and "interrupted" in status.summary()
+
+
+@pytest.mark.parametrize("crash_at", ["write_manifest", "rmtree", "checkpoint"])
+def test_crash_at_exact_points_then_resume(twin_server, small_store, client_for, tmp_path, monkeypatch, crash_at):
+    """Deterministic crash points the random kills may miss: inside finalize, after the manifest is
+    complete but before staging is removed, and in the middle of a checkpoint (part renamed, state not)."""
+    from ler_analytics.registry import harvest as harvest_mod
+
+    server = twin_server(small_store)
+    out = tmp_path / "snap"
+
+    class Crash(BaseException):
+        pass
+
+    if crash_at == "write_manifest":
+        real = harvest_mod.write_manifest
+
+        def fake(base, manifest, complete=True):
+            if complete:
+                raise Crash()
+            return real(base, manifest, complete=complete)
+
+        monkeypatch.setattr(harvest_mod, "write_manifest", fake)
+    elif crash_at == "rmtree":
+        monkeypatch.setattr(harvest_mod.shutil, "rmtree", lambda *a, **k: (_ for _ in ()).throw(Crash()))
+    else:
+        real_checkpoint = harvest_mod._Stage.checkpoint
+        calls = []
+
+        def checkpoint(self, **updates):
+            calls.append(1)
+            if len(calls) == 2:  # the part is renamed into place, but the state never lists it
+                self.writer.close_part()
+                raise Crash()
+            real_checkpoint(self, **updates)
+
+        monkeypatch.setattr(harvest_mod._Stage, "checkpoint", checkpoint)
+        monkeypatch.setattr(harvest_mod, "CHECKPOINT_MIN_SECONDS", 0.0)
+    with pytest.raises(Crash):
+        harvest_mod.harvest(out, registry=client_for(server), per_page=10, checkpoint_every=1)
+    monkeypatch.undo()
+    if crash_at == "checkpoint":
+        staged = sorted(p.name for p in (out / ".harvest" / "raw").glob("stage-*"))
+        listed = orjson.loads((out / ".harvest" / "state.json").read_bytes())["parts"]
+        assert set(staged) - set(listed), "the crash should leave an unlisted part behind"
+    harvest_mod.harvest(out, registry=client_for(server), per_page=10, resume=True)
+    assert snapshot_records(out) == ground_truth(small_store)
+    assert verify(out).ok

@@ -185,3 +185,35 @@ def test_uncovered_broad_rollup_and_inferred(hand):
     assert both.select("state_code", "soc_code").rows() == [("CO", "35-2014"), ("WY", "47-2061")]
     with pytest.raises(ValueError, match="min_wage"):
         compute_uncovered_occupations(hand, state="CO", min_wage="high")
+
+
+def test_overlapping_cips_count_a_credential_once(hand):
+    # c7 gets a second CIP, 11.1001, that maps only to 15-1231 (which 11.0901 also reaches):
+    # c7's two CIPs share its weight: 15-1231 = 1/2 * 1/3 + 1/2 * 1 = 2/3, 15-1241 = 15-1244 = 1/6
+    data = dict(hand)
+    data["alignments"] = pl.concat([hand["alignments"], pl.DataFrame(
+        {"subject_ctid": [C["c7"]], "subject_table": ["credentials"], "code_system": ["CIP"], "code": ["11.1001"]})])
+    data["cip_soc_crosswalk"] = pl.concat([hand["cip_soc_crosswalk"], pl.DataFrame(
+        {"cip_code": ["11.1001"], "soc_code": ["15-1231"]})])
+    links = soc_links(data)
+    c7 = dict(links.filter(pl.col("ctid") == C["c7"]).select("soc_code", "weight").rows())
+    assert c7 == pytest.approx({"15-1231": 2 / 3, "15-1241": 1 / 6, "15-1244": 1 / 6})
+    out = compute_occupation_coverage(data)
+    row = out.filter((pl.col("soc_code") == "15-1231") & (pl.col("method") == "cip_inferred")).row(0, named=True)
+    assert row["credential_count"] == 2  # c7 and c8, c7 once although two of its CIPs reach 15-1231
+    assert row["weighted_credentials"] == pytest.approx(2 / 3 + 1 / 6)
+    assert out["weighted_credentials"].sum() == pytest.approx(11.0)
+    wy = compute_supply_per_openings(data, state="WY").filter(pl.col("soc_major_group") == "15-0000").row(0, named=True)
+    assert wy["credential_count"] == 3 and wy["supply"] == pytest.approx(2.5)  # c2 1 + c7 1 + c8 1/2
+
+
+def test_always_mode_matches_exact_links(hand):
+    # in the fixture only c9 has both an explicit SOC and a CIP, and its CIP reaches the same SOC: "always"
+    # drops that inferred link, so the results equal "fallback"
+    fallback = compute_occupation_coverage(hand, by_state=True)
+    always = compute_occupation_coverage(hand, by_state=True, cip_inference="always")
+    assert always.sort(always.columns).equals(fallback.sort(fallback.columns))
+    s_always = compute_supply_per_openings(hand, cip_inference="always")
+    assert s_always.equals(compute_supply_per_openings(hand))
+    off = compute_occupation_coverage(hand, cip_inference="off")
+    assert set(off["method"]) == {"explicit"} and off["weighted_credentials"].sum() == pytest.approx(8.0)

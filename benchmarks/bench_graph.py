@@ -1,0 +1,183 @@
+"""Benchmark the snapshot graph: loading into pyoxigraph, and the named SPARQL queries on pyoxigraph vs rdflib.
+
+Input: a snapshot folder (``--snapshot``), or the Registry twin generated at ``--scale`` into ``--workdir``.
+
+Measures, in one run, on the same data:
+  (a) load     ``graph.store.load_into`` (batched JSON-LD, the shipped code) vs one document per parse
+               (``batch_size=1``, the baseline) on the first ``--baseline-docs`` envelopes; then the full
+               load of the snapshot (quads, seconds, quads/s, peak RSS)
+  (b) queries  every named pathway and competency query on pyoxigraph (in-memory store) and on rdflib
+               (``Dataset(default_union=True)`` parsed from the same N-Quads), best of ``--repeat``; the
+               ratio rdflib/pyoxigraph per query (target: >= 20x). Results are checked to be equal.
+               rdflib gets a time budget per query (``--rdflib-timeout``); a query over budget is reported
+               as "> budget" and its ratio as a lower bound.
+
+Usage:
+  python benchmarks/bench_graph.py --scale 0.01
+  python benchmarks/bench_graph.py --snapshot /path/to/scale1 --load-only    # scale-1.0 load time
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import multiprocessing as mp
+import resource
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+QUERIES = ("progression_edges", "next_step_counts", "pathway_structure", "credential_competencies",
+           "occupation_credentials", "credential_types")
+
+
+def rss_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def ensure_snapshot(args: argparse.Namespace) -> Path:
+    if args.snapshot:
+        return Path(args.snapshot)
+    from ler_analytics.demo import generate
+
+    path = Path(args.workdir) / f"twin-{args.scale:g}-{args.seed}"
+    manifest = path / "manifest.json"
+    if not (manifest.exists() and json.loads(manifest.read_text()).get("status") == "complete"):
+        generate(path, scale=args.scale, seed=args.seed, progress=False)
+    return path
+
+
+def bench_load(path: Path, baseline_docs: int) -> tuple[object, dict]:
+    import itertools
+
+    import pyoxigraph as ox
+
+    from ler_analytics.graph.store import LoadReport, iter_documents, iter_records, load_documents, load_into
+
+    out: dict = {}
+    for label, batch in (("batched (shipped)", 400), ("one document per parse (baseline)", 1)):
+        report = LoadReport()
+        store = ox.Store()
+        docs = itertools.islice(iter_documents(iter_records(path), report), baseline_docs)
+        started = time.perf_counter()
+        load_documents(store, docs, report=report, batch_size=batch)
+        out[label] = time.perf_counter() - started
+        print(f"  load {baseline_docs} documents, {label}: {out[label]:.2f} s ({len(store):,} quads)", flush=True)
+    out["batch_speedup"] = out["one document per parse (baseline)"] / out["batched (shipped)"]
+    print(f"  batching speed-up: {out['batch_speedup']:.1f}x", flush=True)
+    store = ox.Store()
+    started = time.perf_counter()
+    report = load_into(store, path)
+    out["full_load_s"] = time.perf_counter() - started
+    out["documents"] = report.documents
+    out["quads"] = report.quads
+    out["skipped"] = len(report.problems)
+    out["rss_mb_after_load"] = rss_mb()
+    print(f"  full load: {report.documents:,} documents, {report.quads:,} quads in {out['full_load_s']:.1f} s "
+          f"({report.quads / out['full_load_s']:,.0f} quads/s), peak RSS {out['rss_mb_after_load']:.0f} MB",
+          flush=True)
+    return store, out
+
+
+def _rdflib_worker(nquads: bytes, queries: tuple[str, ...], repeat: int, conn) -> None:
+    import rdflib
+
+    from ler_analytics.graph.sparql import sparql
+
+    started = time.perf_counter()
+    ds = rdflib.Dataset(default_union=True)
+    ds.parse(data=nquads.decode(), format="nquads")
+    conn.send(("load", time.perf_counter() - started, None))
+    for name in queries:
+        best = None
+        frame = None
+        for _ in range(repeat):
+            t = time.perf_counter()
+            frame = sparql(ds, name)
+            best = min(best or 1e9, time.perf_counter() - t)
+        conn.send((name, best, frame.sort(frame.columns).write_ipc(None).getvalue()))
+    conn.send(("done", 0, None))
+
+
+def bench_queries(store: object, repeat: int, rdflib_timeout: float) -> dict:
+    import io
+
+    import polars as pl
+    import pyoxigraph as ox
+
+    from ler_analytics.graph.sparql import sparql
+
+    results: dict = {}
+    ox_frames = {}
+    for name in QUERIES:
+        best = None
+        for _ in range(repeat):
+            t = time.perf_counter()
+            frame = sparql(store, name)
+            best = min(best or 1e9, time.perf_counter() - t)
+        ox_frames[name] = frame.sort(frame.columns)
+        results[name] = {"pyoxigraph_s": best, "rows": frame.height}
+        print(f"  pyoxigraph {name}: {best:.3f} s, {frame.height:,} rows", flush=True)
+    nquads = store.dump(format=ox.RdfFormat.N_QUADS)  # type: ignore[attr-defined]
+    parent, child = mp.Pipe()
+    worker = mp.get_context("fork").Process(target=_rdflib_worker, args=(nquads, QUERIES, repeat, child))
+    worker.start()
+    deadline = time.perf_counter() + rdflib_timeout
+    pending = list(QUERIES)
+    while True:
+        budget = deadline - time.perf_counter()
+        if budget <= 0 or not parent.poll(budget):
+            break
+        name, seconds, payload = parent.recv()
+        if name == "load":
+            results["rdflib_load_s"] = seconds
+            print(f"  rdflib load: {seconds:.1f} s", flush=True)
+            deadline = time.perf_counter() + rdflib_timeout
+            continue
+        if name == "done":
+            break
+        frame = pl.read_ipc(io.BytesIO(payload))
+        same = frame.equals(ox_frames[name])
+        results[name].update(rdflib_s=seconds, ratio=seconds / results[name]["pyoxigraph_s"], same_result=same)
+        print(f"  rdflib {name}: {seconds:.3f} s -> {results[name]['ratio']:.0f}x slower; same rows: {same}",
+              flush=True)
+        pending.remove(name)
+        deadline = time.perf_counter() + rdflib_timeout
+    if worker.is_alive():
+        worker.terminate()
+        worker.join()
+    for name in pending:
+        results[name].update(rdflib_s=f"> {rdflib_timeout:.0f}",
+                             ratio=f">= {rdflib_timeout / results[name]['pyoxigraph_s']:.0f}")
+        print(f"  rdflib {name}: over the {rdflib_timeout:.0f} s budget -> ratio >= {results[name]['ratio']}",
+              flush=True)
+    return results
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--snapshot", help="snapshot folder (default: generate the twin at --scale)")
+    parser.add_argument("--scale", type=float, default=0.01)
+    parser.add_argument("--seed", type=int, default=42)
+    parser.add_argument("--workdir", default="/tmp/ler-graph-bench")
+    parser.add_argument("--baseline-docs", type=int, default=2000)
+    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--rdflib-timeout", type=float, default=600.0)
+    parser.add_argument("--load-only", action="store_true", help="measure loading only (for scale 1.0)")
+    parser.add_argument("--json", help="write the results here")
+    args = parser.parse_args()
+    path = ensure_snapshot(args)
+    print(f"snapshot {path}", flush=True)
+    store, load = bench_load(path, args.baseline_docs)
+    results = {"snapshot": str(path), "load": load}
+    if not args.load_only:
+        results["queries"] = bench_queries(store, args.repeat, args.rdflib_timeout)
+    if args.json:
+        Path(args.json).write_text(json.dumps(results, indent=2, default=str))
+
+
+if __name__ == "__main__":
+    main()
