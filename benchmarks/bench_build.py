@@ -8,7 +8,7 @@ Measures, in this order, on the same raw bytes:
   (b) build    `ler build` of the whole snapshot in a child process (wall time; target <= 3x floor)
   (c) rdflib   the rdflib route on the first --sample envelopes: parse the JSON-LD into an rdflib
                Graph and SPARQL SELECT the credential columns; compared with our reader on the same
-               envelopes (read + flatten + Arrow; target >= 25x faster)
+               envelopes (read + flatten + columnar frames; target >= 25x faster)
   (d) memory   peak RSS of the build (largest process, and sum over the process tree, sampled)
   (e) size     Parquet tables vs raw input, raw counted as uncompressed JSON bytes (also vs .gz)
 
@@ -95,10 +95,7 @@ def _tree_rss(pid: int) -> int:
 
 def run_build(path: Path, workers: int) -> tuple[float, int, int]:
     """Wall seconds of `build()` in a child process, its max single-process RSS and peak tree RSS."""
-    code = (
-        "import sys; from ler_analytics.build import build; "
-        f"build(sys.argv[1], workers={workers})"
-    )
+    code = f"import sys; from ler_analytics.build import build; build(sys.argv[1], workers={workers})"
     before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
     started = time.perf_counter()
     proc = subprocess.Popen([sys.executable, "-c", code, str(path)])
@@ -140,15 +137,15 @@ def sample_lines(path: Path, n: int, total: int) -> list[bytes]:
 
 
 def ours_on_sample(lines: list[bytes]) -> tuple[float, int]:
-    """Our reader on the sample, as the build runs it: parse + flatten every table + Arrow batches."""
-    from ler_analytics.build import _SEQ_STRIDE, Unit, _handle_record, _UnitState, read_record, rows_to_arrow
-    from ler_analytics.ctdl.dtypes import arrow_schema
+    """Our reader on the sample, as the build runs it: parse + flatten every table + polars frames."""
+    from ler_analytics.build import _SEQ_STRIDE, Unit, _handle_record, _UnitState, read_record, rows_to_frame
+    from ler_analytics.ctdl.dtypes import polars_schema
     from ler_analytics.ctdl.flatten import TableRows
 
     warm, _, _ = read_record(lines[0])  # warm caches and imports, as the build does once per process
     for table, rows in warm.tables.items():
         if rows:
-            rows_to_arrow(rows, arrow_schema(table, internal=True))
+            rows_to_frame(rows, polars_schema(table, internal=True), table=table)
     started = time.perf_counter()
     state = _UnitState(TableRows(), [], [], _SEQ_STRIDE)
     unit = Unit(0, "sample", "sample", True)
@@ -156,8 +153,8 @@ def ours_on_sample(lines: list[bytes]) -> tuple[float, int]:
         _handle_record(unit, f"sample:{number}", line, state)
     for table, rows in state.out.tables.items():
         if rows:
-            rows_to_arrow(rows, arrow_schema(table, internal=True))
-    rows_to_arrow(state.envelopes, arrow_schema("envelopes", internal=True))
+            rows_to_frame(rows, polars_schema(table, internal=True), table=table)
+    rows_to_frame(state.envelopes, polars_schema("envelopes", internal=True))
     credentials = len(state.out.tables["credentials"])
     return time.perf_counter() - started, credentials
 
@@ -189,7 +186,9 @@ def rdflib_on_sample(lines: list[bytes]) -> tuple[float, int]:
             context.update(json.loads(file.read_text())["@context"])
     if not context:
         raise SystemExit("no local JSON-LD context found (ler_analytics/graph/contexts)")
-    types = ", ".join(f"<https://purl.org/ctdl/terms/{c.split(':', 1)[1]}>" for c in sorted(schema.credential_classes()))
+    types = ", ".join(
+        f"<https://purl.org/ctdl/terms/{c.split(':', 1)[1]}>" for c in sorted(schema.credential_classes())
+    )
     query = _SPARQL % types
     started = time.perf_counter()
     graph = rdflib.Graph()
@@ -236,15 +235,24 @@ def main() -> int:
         ("input", f"{n_env:,} envelopes (twin scale {args.scale:g}, seed {args.seed})", ""),
         ("raw size", f"{raw_bytes / 1e6:,.0f} MB uncompressed JSON, {gz_bytes / 1e6:,.0f} MB gzip", ""),
         ("(a) floor: gunzip + orjson.loads", f"{t_floor:.1f} s", ""),
-        (f"(b) ler build ({args.workers} workers)", f"{t_build:.1f} s = {t_build / t_floor:.2f}x floor",
-         "target <= 3x"),
+        (
+            f"(b) ler build ({args.workers} workers)",
+            f"{t_build:.1f} s = {t_build / t_floor:.2f}x floor",
+            "target <= 3x",
+        ),
         (f"(c) rdflib parse + SPARQL, {len(lines):,} envelopes", f"{t_rdf:.1f} s ({n_rdf} credentials)", ""),
-        ("    ours on the same envelopes", f"{t_ours:.2f} s ({n_ours} credentials) = {t_rdf / t_ours:.0f}x faster",
-         "target >= 25x"),
+        (
+            "    ours on the same envelopes",
+            f"{t_ours:.2f} s ({n_ours} credentials) = {t_rdf / t_ours:.0f}x faster",
+            "target >= 25x",
+        ),
         ("(d) peak RSS, largest process", f"{max_rss / gib:.2f} GiB", "target <= 3 GiB"),
         ("    peak RSS, whole process tree", f"{tree_rss / gib:.2f} GiB", ""),
-        ("(e) Parquet tables", f"{size / 1e6:,.1f} MB = 1/{raw_bytes / size:.1f} of raw JSON "
-         f"(1/{gz_bytes / size:.1f} of gzip)", "target <= 1/5"),
+        (
+            "(e) Parquet tables",
+            f"{size / 1e6:,.1f} MB = 1/{raw_bytes / size:.1f} of raw JSON (1/{gz_bytes / size:.1f} of gzip)",
+            "target <= 1/5",
+        ),
         ("rows", ", ".join(f"{k} {v:,}" for k, v in counts.items()), ""),
     ]
     width = max(len(r[0]) for r in rows)

@@ -87,8 +87,15 @@ def _generate(scale: float, seed: int, out: str, queue: mp.Queue) -> None:
     seconds = time.perf_counter() - start
     manifest = read_manifest(Path(out))
     size = sum(f["bytes"] for f in manifest["files"].values())
-    queue.put({"seconds": seconds, "plan_seconds": planned, "peak_mb": _peak_mb(),
-               "envelopes": manifest["counts"]["envelopes"], "raw_bytes": size})
+    queue.put(
+        {
+            "seconds": seconds,
+            "plan_seconds": planned,
+            "peak_mb": _peak_mb(),
+            "envelopes": manifest["counts"]["envelopes"],
+            "raw_bytes": size,
+        }
+    )
 
 
 def _run(target, *args) -> dict:
@@ -116,14 +123,22 @@ def main(argv: list[str] | None = None) -> int:
     base = _run(_baseline, gen["envelopes"], str(base_dir))
     shutil.rmtree(base_dir, ignore_errors=True)
     n = gen["envelopes"]
-    print(f"Registry twin, scale {args.scale:g}, seed {args.seed}: {n:,} envelopes, "
-          f"{gen['raw_bytes'] / 1e6:,.0f} MB gzip raw")
-    print(f"  generate  {gen['seconds']:8.1f} s  ({n / gen['seconds']:,.0f} env/s; plan {gen['plan_seconds']:.1f} s)"
-          f"  peak RSS {gen['peak_mb']:,.0f} MB")
-    print(f"  baseline  {base['seconds']:8.1f} s  ({n / base['seconds']:,.0f} env/s: orjson + gzip writer only)"
-          f"  peak RSS {base['peak_mb']:,.0f} MB")
-    print(f"  ratio generate/baseline: time x{gen['seconds'] / base['seconds']:.2f}, "
-          f"peak memory x{gen['peak_mb'] / base['peak_mb']:.2f}")
+    print(
+        f"Registry twin, scale {args.scale:g}, seed {args.seed}: {n:,} envelopes, "
+        f"{gen['raw_bytes'] / 1e6:,.0f} MB gzip raw"
+    )
+    print(
+        f"  generate  {gen['seconds']:8.1f} s  ({n / gen['seconds']:,.0f} env/s; plan {gen['plan_seconds']:.1f} s)"
+        f"  peak RSS {gen['peak_mb']:,.0f} MB"
+    )
+    print(
+        f"  baseline  {base['seconds']:8.1f} s  ({n / base['seconds']:,.0f} env/s: orjson + gzip writer only)"
+        f"  peak RSS {base['peak_mb']:,.0f} MB"
+    )
+    print(
+        f"  ratio generate/baseline: time x{gen['seconds'] / base['seconds']:.2f}, "
+        f"peak memory x{gen['peak_mb'] / base['peak_mb']:.2f}"
+    )
     print(f"  snapshot kept at {out} (benchmarks/bench_demo.py: twin_snapshot({args.scale:g}, {args.seed}))")
     return 0
 

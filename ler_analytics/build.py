@@ -24,7 +24,7 @@ import os
 import shutil
 import time
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -195,63 +195,136 @@ def _parse_error(exc: Exception, data: bytes) -> str:
     return f"not valid JSON ({message}); the record was skipped"
 
 
-def rows_to_arrow(rows: list, schema: Any) -> Any:
-    """An Arrow table from row dicts or row tuples (in ``schema`` column order)."""
-    import pyarrow as pa
+def rows_to_frame(rows: list, schema: Any, *, table: str | None = None) -> Any:
+    """A polars DataFrame from row dicts or row tuples (tuples in ``schema`` column order).
 
-    if type(rows[0]) is tuple:
-        columns = zip(*rows, strict=True)
-        return pa.Table.from_arrays(
-            [pa.array(col, type=f.type) for col, f in zip(columns, schema, strict=True)], schema=schema
-        )
-    return pa.Table.from_arrays(
-        [pa.array([row.get(f.name) for row in rows], type=f.type) for f in schema], schema=schema
+    Compact ``resource_properties`` rows (one per node, with lists of properties and counts) are
+    expanded to one row per property when ``table == "resource_properties"``.
+
+    Raises:
+        TypeError, ValueError, OverflowError, polars errors: when a value does not fit its column.
+    """
+    import polars as pl
+
+    names = list(schema)
+    if table == "resource_properties" and type(rows[0]) is tuple and type(rows[0][3]) is list:
+        columns = _expand_properties(rows)
+    elif type(rows[0]) is tuple:
+        columns = list(zip(*rows, strict=True))
+    else:
+        columns = [[row.get(name) for row in rows] for name in names]
+    return pl.DataFrame([_series(name, col, schema[name]) for name, col in zip(names, columns, strict=True)])
+
+
+def _expand_properties(rows: list[tuple]) -> list[list]:
+    ctids: list = []
+    tables: list = []
+    types: list = []
+    props: list = []
+    counts: list = []
+    seqs: list = []
+    for ctid, table, resource_type, names, values, seq in rows:
+        n = len(names)
+        if len(values) != n:
+            raise ValueError("resource_properties row with unequal property and count lists")
+        ctids.extend([ctid] * n)
+        tables.extend([table] * n)
+        types.extend([resource_type] * n)
+        seqs.extend([seq] * n)
+        props.extend(names)
+        counts.extend(values)
+    return [ctids, tables, types, props, counts, seqs]
+
+
+def _series(name: str, column: Sequence[Any], dtype: Any) -> Any:
+    """A typed polars Series; list columns are built from flat values (much faster than nested lists)."""
+    import polars as pl
+
+    if dtype != pl.List(pl.String):
+        return pl.Series(name, column, dtype=dtype, strict=True)
+    lengths = []
+    values: list = []
+    for item in column:
+        if item is None:
+            lengths.append(-1)
+        elif type(item) is list:
+            lengths.append(len(item))
+            values.extend(item)
+        else:
+            raise TypeError(f"column {name}: expected a list, got {type(item).__name__}")
+    flat = pl.Series("v", values, dtype=pl.String, strict=True)
+    index = pl.Series("i", [i for i, n in enumerate(lengths) for _ in range(max(n, 0))], dtype=pl.Int64)
+    grouped = pl.DataFrame([index, flat]).group_by("i", maintain_order=True).agg(pl.col("v"))
+    frame = pl.DataFrame({"i": range(len(lengths)), "n": lengths}, schema={"i": pl.Int64, "n": pl.Int64})
+    joined = frame.join(grouped, on="i", how="left", maintain_order="left")
+    empty = pl.lit([], dtype=pl.List(pl.String))
+    result = joined.select(
+        pl.when(pl.col("n") < 0).then(None).when(pl.col("n") == 0).then(empty).otherwise(pl.col("v")).alias(name)
     )
+    return result.to_series().cast(dtype)
+
+
+def _properties_as_dicts(rows: list[tuple]) -> list[dict[str, Any]]:
+    out = []
+    for ctid, table, resource_type, names, values, seq in rows:
+        for name, value in zip(names, values, strict=False):
+            out.append(
+                {
+                    "ctid": ctid,
+                    "resource_table": table,
+                    "resource_type": resource_type,
+                    "property": name,
+                    "value_count": value,
+                    "_seq": seq,
+                }
+            )
+    return out
+
+
+_STORE_ERRORS: tuple[type[BaseException], ...] = (TypeError, ValueError, OverflowError, UnicodeError)
 
 
 class _PartWriter:
-    """Per-table Parquet part files of one input unit (pyarrow writers opened lazily)."""
+    """Per-table Parquet part files of one input unit (one file per table and flushed batch)."""
 
     def __init__(self, tmp_dir: Path, unit_index: int) -> None:
         self.tmp_dir = tmp_dir
         self.unit_index = unit_index
-        self.writers: dict[str, Any] = {}
+        self.batches: Counter[str] = Counter()
         self.rows: Counter[str] = Counter()
 
-    def write(self, table: str, rows: list[dict[str, Any]]) -> None:
+    def write(self, table: str, rows: list) -> None:
         if not rows:
             return
-        import pyarrow as pa
-        import pyarrow.parquet as pq
+        import polars as pl
 
-        from ler_analytics.ctdl.dtypes import arrow_schema
+        from ler_analytics.ctdl.dtypes import polars_schema
 
-        schema = arrow_schema(table, internal=table != "quarantine")
+        schema = polars_schema(table, internal=table != "quarantine")
         try:
-            batch = rows_to_arrow(rows, schema)
-        except (pa.ArrowException, TypeError, ValueError, OverflowError, UnicodeError):
-            if type(rows[0]) is tuple:
-                rows = [dict(zip(schema.names, row, strict=True)) for row in rows]
-            batch = self._salvage(table, rows, schema)
-        writer = self.writers.get(table)
-        if writer is None:
-            path = self.tmp_dir / table / f"part-{self.unit_index:06d}.parquet"
-            path.parent.mkdir(parents=True, exist_ok=True)
-            writer = pq.ParquetWriter(path, schema, compression="zstd", compression_level=1)
-            self.writers[table] = writer
-        writer.write_table(batch)
-        self.rows[table] += len(rows)
+            frame = rows_to_frame(rows, schema, table=table)
+        except (*_STORE_ERRORS, pl.exceptions.PolarsError):
+            if table == "resource_properties" and type(rows[0]) is tuple:
+                rows = _properties_as_dicts(rows)
+            elif type(rows[0]) is tuple:
+                rows = [dict(zip(list(schema), row, strict=True)) for row in rows]
+            frame = self._salvage(table, rows, schema)
+        self.batches[table] += 1
+        path = self.tmp_dir / table / f"part-{self.unit_index:06d}-{self.batches[table]:04d}.parquet"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        frame.write_parquet(path, compression="lz4")
+        self.rows[table] += frame.height
 
     def _salvage(self, table: str, rows: list[dict[str, Any]], schema: Any) -> Any:
-        """Convert row by row; a row Arrow cannot store becomes a quarantine row (never a crash)."""
-        import pyarrow as pa
+        """Convert row by row; a row that cannot be stored becomes a quarantine row (never a crash)."""
+        import polars as pl
 
         good, bad = [], []
         for row in rows:
             try:
-                pa.Table.from_pylist([row], schema=schema)
+                rows_to_frame([row], schema)
                 good.append(row)
-            except (pa.ArrowException, TypeError, ValueError, OverflowError, UnicodeError) as exc:
+            except (*_STORE_ERRORS, pl.exceptions.PolarsError) as exc:
                 bad.append(
                     {
                         "envelope_id": row.get("envelope_id"),
@@ -265,11 +338,10 @@ class _PartWriter:
                 )
         if bad and table != "quarantine":
             self.write("quarantine", bad)
-        return pa.Table.from_pylist(good, schema=schema)
+        return rows_to_frame(good, schema) if good else pl.DataFrame(schema=schema)
 
     def close(self) -> None:
-        for writer in self.writers.values():
-            writer.close()
+        """Nothing to close: every batch is its own file."""
 
 
 def process_unit(unit: Unit, tmp_dir: str) -> dict[str, Any]:
@@ -672,8 +744,6 @@ def merge_tables(tmp_dir: Path, tables_dir: Path) -> tuple[dict[str, int], dict[
     for table in CORE_TABLES:
         if table in _LINK_TABLES:  # the big ones: stream them to disk
             lazy = scan(table).filter(~pl.col("_seq").is_in(dropped.implode()))
-            if table == "resource_properties":
-                lazy = lazy.explode(["property", "value_count"])
             lazy = lazy.select(list(polars_schema(table))).cast(polars_schema(table))  # type: ignore[arg-type]
             counts[table] = _sink_parquet(lazy, tables_dir / f"{table}.parquet")
             continue

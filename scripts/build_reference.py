@@ -91,7 +91,7 @@ def build_tables(source: Path) -> dict[str, pl.DataFrame]:
             pl.col("name").alias("state_name"),
             pl.col("ap_abbr").alias("state_ap_abbr"),
             (pl.col("is_territory") == "True").alias("is_territory"),
-        pl.col("capital").alias("state_capital"),
+            pl.col("capital").alias("state_capital"),
         )
         .filter(pl.col("state_code").is_not_null())
         .unique("state_code", keep="first", maintain_order=True)

@@ -157,7 +157,6 @@ class DashboardApp:
             self._set_message(f"Some numbers could not be computed for this selection: {exc}")
         self.last_render_s = time.perf_counter() - started
         log.debug("%s rendered %s in %.3f s", self.slug, self.state, self.last_render_s)
-        import sys; print(f"DEBUGTIMING {self.slug} {self.state} {self.last_render_s:.2f}", file=sys.__stderr__, flush=True)  # noqa
 
     def render(self) -> None:
         """Fill ``self.stats`` and the cards for ``self.state`` (implemented by each dashboard)."""

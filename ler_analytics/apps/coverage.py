@@ -57,45 +57,76 @@ class CoverageApp(DashboardApp):
                     "–" if per_10k is None else f"{per_10k:,.1f}",
                     "OEWS total employment",
                 ),
-                w.Stat("state_rank", "Rank among states", rank, "–" if rank is None else f"{rank} of {ranked.height}",
-                       "by credential count"),
-                w.Stat("uncovered_occupations", "Uncovered in-demand jobs", uncovered.height, f"{uncovered.height:,}",
-                       "top-15 list, no linked credential"),
+                w.Stat(
+                    "state_rank",
+                    "Rank among states",
+                    rank,
+                    "–" if rank is None else f"{rank} of {ranked.height}",
+                    "by credential count",
+                ),
+                w.Stat(
+                    "uncovered_occupations",
+                    "Uncovered in-demand jobs",
+                    uncovered.height,
+                    f"{uncovered.height:,}",
+                    "top-15 list, no linked credential",
+                ),
             ]
         )
 
         def draw_map(card: w.ChartCard) -> None:
             data = by_state.select("state_code", "credential_count", "total_employment", "credentials_per_10k_workers")
-            card.show(charts.plot_credentials_map(data, state=state), data,
-                      note=note_for(compute_state_coverage), filename=f"credentials_by_state_{state}.csv")
+            card.show(
+                charts.plot_credentials_map(data, state=state),
+                data,
+                note=note_for(compute_state_coverage),
+                filename=f"credentials_by_state_{state}.csv",
+            )
 
         self.guarded("map", "Credentials by state", draw_map)
 
         for dimension, title in BREAKDOWNS:
 
             def draw(card: w.ChartCard, dimension: str = dimension) -> None:
-                frame = self.cached(("coverage", state, dimension),
-                                    lambda: compute_coverage(ctx, state=state, by=[dimension]))
+                frame = self.cached(
+                    ("coverage", state, dimension), lambda: compute_coverage(ctx, state=state, by=[dimension])
+                )
                 data = frame.sort("credential_count", descending=True).head(TOP_N)
                 fig = charts.plot_breakdown(data, dimension, state=state, total=total)
                 extra = "" if frame.height <= TOP_N else f"Top {TOP_N} of {frame.height} values shown."
-                card.show(fig, data, note=note_for(compute_coverage, extra),
-                          filename=f"credentials_by_{dimension}_{state}.csv")
+                card.show(
+                    fig,
+                    data,
+                    note=note_for(compute_coverage, extra),
+                    filename=f"credentials_by_{dimension}_{state}.csv",
+                )
 
             self.guarded(dimension, title, draw)
 
         def draw_supply(card: w.ChartCard) -> None:
             data = supply.select(
-                "state_code", "soc_major_group", "soc_major_group_title", "credential_count",
-                *[c for c in ("est_annual_openings", "supply") if c in supply.columns], "supply_per_1000_openings",
+                "state_code",
+                "soc_major_group",
+                "soc_major_group_title",
+                "credential_count",
+                *[c for c in ("est_annual_openings", "supply") if c in supply.columns],
+                "supply_per_1000_openings",
             )
-            card.show(charts.plot_supply_per_openings(data, state=state), data,
-                      note=note_for(compute_supply_per_openings), filename=f"supply_per_openings_{state}.csv")
+            card.show(
+                charts.plot_supply_per_openings(data, state=state),
+                data,
+                note=note_for(compute_supply_per_openings),
+                filename=f"supply_per_openings_{state}.csv",
+            )
 
         self.guarded("supply", "Supply per 1,000 openings", draw_supply)
 
         def draw_uncovered(card: w.ChartCard) -> None:
-            card.show(charts.plot_uncovered_occupations(uncovered, state=state), uncovered,
-                      note=note_for(compute_uncovered_occupations), filename=f"uncovered_occupations_{state}.csv")
+            card.show(
+                charts.plot_uncovered_occupations(uncovered, state=state),
+                uncovered,
+                note=note_for(compute_uncovered_occupations),
+                filename=f"uncovered_occupations_{state}.csv",
+            )
 
         self.guarded("uncovered", "Uncovered in-demand occupations", draw_uncovered)

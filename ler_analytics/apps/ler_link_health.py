@@ -35,8 +35,15 @@ class LerLinkHealthApp(DashboardApp):
     slug = "ler_link_health"
     uses_state = False
 
-    def __init__(self, snap: Snapshot, *, state: str | None = None, ler_folder: str | Path | None = None,
-                 k: int = 10, show_title: bool = False) -> None:
+    def __init__(
+        self,
+        snap: Snapshot,
+        *,
+        state: str | None = None,
+        ler_folder: str | Path | None = None,
+        k: int = 10,
+        show_title: bool = False,
+    ) -> None:
         from ler_analytics.ler.synthetic import ensure_synthetic_lers
 
         self.k = k
@@ -79,8 +86,12 @@ class LerLinkHealthApp(DashboardApp):
         from ler_analytics.charts import ler as charts
         from ler_analytics.ler.health import link_health
 
-        self.layout((None, ["patterns", "problems"]), (None, ["issuers", "formats"]),
-                    ("Broken and outdated links", ["broken"]), ("What one LER means", ["one"]))
+        self.layout(
+            (None, ["patterns", "problems"]),
+            (None, ["issuers", "formats"]),
+            ("Broken and outdated links", ["broken"]),
+            ("What one LER means", ["one"]),
+        )
         report = self.cached(("report",), lambda: link_health(self.ler_folder, self.snap, k=self.k))
         self.report = report
         problems = {r["problem"]: r for r in report.problems.iter_rows(named=True)}
@@ -95,66 +106,111 @@ class LerLinkHealthApp(DashboardApp):
 
         self.stats.value = w.stats_html(
             [
-                count_stat("files", "LER files read", report.n_documents,
-                           f"{len(report.errors)} could not be read" if report.errors else "all read"),
+                count_stat(
+                    "files",
+                    "LER files read",
+                    report.n_documents,
+                    f"{len(report.errors)} could not be read" if report.errors else "all read",
+                ),
                 count_stat("achievements", "Achievements", report.n_achievements),
                 share_stat("share_linked", "Link to the Registry", cover.get("any")),
                 share_stat("share_with_ctid", "Carry a CTID", cover.get("with_ctid")),
                 share_stat("share_resolved", "Resolve in this snapshot", problems.get("resolved")),
-                count_stat("unresolvable", "Broken CTID links", (problems.get("unresolvable") or {}).get(
-                    "n_achievements"), "CTID not in the snapshot"),
+                count_stat(
+                    "unresolvable",
+                    "Broken CTID links",
+                    (problems.get("unresolvable") or {}).get("n_achievements"),
+                    "CTID not in the snapshot",
+                ),
             ]
         )
 
         def draw_patterns(card: w.ChartCard) -> None:
-            card.show(charts.plot_link_patterns(report.coverage), report.coverage,
-                      note=_note("compute_ler_link_coverage"), filename="ler_link_patterns.csv")
+            card.show(
+                charts.plot_link_patterns(report.coverage),
+                report.coverage,
+                note=_note("compute_ler_link_coverage"),
+                filename="ler_link_patterns.csv",
+            )
 
         self.guarded("patterns", "Link patterns", draw_patterns)
 
         def draw_problems(card: w.ChartCard) -> None:
-            card.show(charts.plot_link_problems(report.problems), report.problems,
-                      note=_note("compute_ler_link_problems"), filename="ler_link_problems.csv")
+            card.show(
+                charts.plot_link_problems(report.problems),
+                report.problems,
+                note=_note("compute_ler_link_problems"),
+                filename="ler_link_problems.csv",
+            )
 
         self.guarded("problems", "Link problems", draw_problems)
 
         def draw_issuers(card: w.ChartCard) -> None:
-            card.show(charts.plot_link_by_issuer(report.by_issuer), report.by_issuer,
-                      note=_note("compute_ler_link_health_by_issuer"), filename="ler_link_by_issuer.csv")
+            card.show(
+                charts.plot_link_by_issuer(report.by_issuer),
+                report.by_issuer,
+                note=_note("compute_ler_link_health_by_issuer"),
+                filename="ler_link_by_issuer.csv",
+            )
 
         self.guarded("issuers", "Links by issuer", draw_issuers)
 
         def draw_formats(card: w.ChartCard) -> None:
-            card.show(charts.plot_link_formats(report.formats), report.formats,
-                      note=_note("compute_ler_formats"), filename="ler_link_formats.csv")
+            card.show(
+                charts.plot_link_formats(report.formats),
+                report.formats,
+                note=_note("compute_ler_formats"),
+                filename="ler_link_formats.csv",
+            )
 
         self.guarded("formats", "Links by format", draw_formats)
 
         def draw_broken(card: w.ChartCard) -> None:
             unres = report.unresolvable.select(
-                pl.lit("CTID not in this snapshot").alias("problem"), "ctid", pl.lit(None, pl.String).alias("name"),
-                pl.col("patterns").cast(pl.String).alias("detail"), "n_achievements",
+                pl.lit("CTID not in this snapshot").alias("problem"),
+                "ctid",
+                pl.lit(None, pl.String).alias("name"),
+                pl.col("patterns").cast(pl.String).alias("detail"),
+                "n_achievements",
             )
             dep = report.deprecated.select(
-                pl.lit("Links to a deprecated or ceased record").alias("problem"), "ctid", "name",
-                pl.col("status").cast(pl.String).alias("detail"), "n_achievements",
+                pl.lit("Links to a deprecated or ceased record").alias("problem"),
+                "ctid",
+                "name",
+                pl.col("status").cast(pl.String).alias("detail"),
+                "n_achievements",
             )
             data = pl.concat([unres, dep], how="vertical_relaxed")
             card.show_html(
                 f"{unres.height} CTIDs linked from LERs are missing from this snapshot; "
                 f"{dep.height} linked records are deprecated or ceased",
-                w.table_html(data, {"problem": "Problem", "ctid": "CTID", "name": "Record", "detail": "Detail",
-                                    "n_achievements": "Achievements"}, testid="broken-links",
-                             empty="No broken or outdated links."),
+                w.table_html(
+                    data,
+                    {
+                        "problem": "Problem",
+                        "ctid": "CTID",
+                        "name": "Record",
+                        "detail": "Detail",
+                        "n_achievements": "Achievements",
+                    },
+                    testid="broken-links",
+                    empty="No broken or outdated links.",
+                ),
                 data,
-                note=_note("compute_ler_unresolvable_ctids",
-                           "Deprecated targets: " + _note("compute_ler_deprecated_targets")),
+                note=_note(
+                    "compute_ler_unresolvable_ctids", "Deprecated targets: " + _note("compute_ler_deprecated_targets")
+                ),
                 filename="ler_broken_links.csv",
             )
 
         self.guarded("broken", "Broken links", draw_broken)
-        self.card("one").widget.children = (self.card("one").title, self.picker, self.card_html,
-                                            self.card("one").note, self.card("one").download)
+        self.card("one").widget.children = (
+            self.card("one").title,
+            self.picker,
+            self.card_html,
+            self.card("one").note,
+            self.card("one").download,
+        )
         self._show_one(self.picker.value)
 
     def _show_one(self, name: str | None) -> None:

@@ -22,7 +22,7 @@ class StateOverviewApp(DashboardApp):
 
         from ler_analytics.charts import coverage as coverage_charts
         from ler_analytics.charts import overview as charts
-        from ler_analytics.charts.theme import state_label
+        from ler_analytics.charts.theme import humanize, state_label
         from ler_analytics.metrics.context import as_context
         from ler_analytics.metrics.coverage import compute_coverage
         from ler_analytics.metrics.quality import compute_quality_signals
@@ -44,8 +44,7 @@ class StateOverviewApp(DashboardApp):
         us_index = national_index["transparency_index"].item() if national_index.height else None
         mine = self.cached(("transparency", state), lambda: compute_transparency_index(ctx, state=state))
         index = mine["transparency_index"].item() if mine.height else None
-        signals = self.cached(("quality", state),
-                              lambda: compute_quality_signals(ctx, state=state, by=("state_code",)))
+        signals = self.cached(("quality", state), lambda: compute_quality_signals(ctx, state=state, by=("state_code",)))
         us_signals = self.cached(("quality_us",), lambda: compute_quality_signals(ctx, by=()))
         share = {r["signal"]: r["share"] for r in signals.iter_rows(named=True)}
         prev = self.cached(("previous",), lambda: previous_snapshot(self.snap))
@@ -53,8 +52,9 @@ class StateOverviewApp(DashboardApp):
         if prev is not None:
             from ler_analytics.metrics.change import compute_changes
 
-            changes = self.cached(("changes", state),
-                                  lambda: compute_changes(prev, self.snap, state=state, by=("state_code",)))
+            changes = self.cached(
+                ("changes", state), lambda: compute_changes(prev, self.snap, state=state, by=("state_code",))
+            )
         change_count = None
         if changes is not None:
             c = dict(zip(changes["change"].to_list(), changes["credential_count"].to_list(), strict=True))
@@ -63,43 +63,78 @@ class StateOverviewApp(DashboardApp):
         def pct(key: str) -> w.Stat:
             labels = {"qa": "Name a QA body", "outcome_data": "Publish outcome data", "cost": "Publish cost"}
             value = share.get(key)
-            return w.Stat(f"share_{key}", labels[key], value, "–" if value is None else f"{value * 100:.0f}%",
-                          "share of credentials")
+            return w.Stat(
+                f"share_{key}",
+                labels[key],
+                value,
+                "–" if value is None else f"{value * 100:.0f}%",
+                "share of credentials",
+            )
 
         self.stats.value = w.stats_html(
             [
                 w.Stat("credentials", "Credentials", counts["credentials"], f"{counts['credentials']:,}"),
                 w.Stat("providers", "Providers", counts["providers"], f"{counts['providers']:,}", "owning them"),
-                w.Stat("learning_opportunities", "Learning opportunities", counts["learning_opportunities"],
-                       f"{counts['learning_opportunities']:,}", "programs and courses"),
-                w.Stat("competencies", "Competencies", counts["competencies"], f"{counts['competencies']:,}",
-                       "required, taught or assessed"),
-                w.Stat("transparency_index", "Transparency index", index,
-                       "–" if index is None else f"{index:.0f}", "of 100"),
+                w.Stat(
+                    "learning_opportunities",
+                    "Learning opportunities",
+                    counts["learning_opportunities"],
+                    f"{counts['learning_opportunities']:,}",
+                    "programs and courses",
+                ),
+                w.Stat(
+                    "competencies",
+                    "Competencies",
+                    counts["competencies"],
+                    f"{counts['competencies']:,}",
+                    "required, taught or assessed",
+                ),
+                w.Stat(
+                    "transparency_index",
+                    "Transparency index",
+                    index,
+                    "–" if index is None else f"{index:.0f}",
+                    "of 100",
+                ),
                 pct("qa"),
                 pct("outcome_data"),
                 pct("cost"),
-                w.Stat("net_change", "Net change", change_count,
-                       "–" if change_count is None else f"{change_count:+,}",
-                       "since the previous snapshot" if prev is not None else "no previous snapshot"),
+                w.Stat(
+                    "net_change",
+                    "Net change",
+                    change_count,
+                    "–" if change_count is None else f"{change_count:+,}",
+                    "since the previous snapshot" if prev is not None else "no previous snapshot",
+                ),
             ]
         )
 
         def draw_quality(card: w.ChartCard) -> None:
             data = (
-                signals.select("signal", "label", pl.col("credential_count").alias("credentials_state"),
-                               pl.col("with_signal").alias("with_signal_state"), pl.col("share").alias("share_state"))
+                signals.select(
+                    "signal",
+                    "label",
+                    pl.col("credential_count").alias("credentials_state"),
+                    pl.col("with_signal").alias("with_signal_state"),
+                    pl.col("share").alias("share_state"),
+                )
                 .join(us_signals.select("signal", pl.col("share").alias("share_us")), on="signal", how="left")
                 .with_columns(pl.lit(state).alias("state_code"))
             )
-            card.show(charts.plot_quality_signals(data, state=state), data,
-                      note=note_for(compute_quality_signals), filename=f"quality_signals_{state}.csv")
+            card.show(
+                charts.plot_quality_signals(data, state=state),
+                data,
+                note=note_for(compute_quality_signals),
+                filename=f"quality_signals_{state}.csv",
+            )
 
         self.guarded("quality", "Quality signals", draw_quality)
 
         def draw_types(card: w.ChartCard) -> None:
-            frame = self.cached(("coverage", state, "credential_type"),
-                                lambda: compute_coverage(ctx, state=state, by=["credential_type"]))
+            frame = self.cached(
+                ("coverage", state, "credential_type"),
+                lambda: compute_coverage(ctx, state=state, by=["credential_type"]),
+            )
             data = frame.sort("credential_count", descending=True).head(10)
             fig = coverage_charts.plot_breakdown(data, "credential_type", state=state, total=counts["credentials"])
             card.show(fig, data, note=note_for(compute_coverage), filename=f"credentials_by_type_{state}.csv")
@@ -108,8 +143,12 @@ class StateOverviewApp(DashboardApp):
 
         def draw_transparency(card: w.ChartCard) -> None:
             data = index_by_state.filter(pl.col("state_code").is_not_null())
-            card.show(charts.plot_transparency_by_state(data, state=state, national=us_index), data,
-                      note=note_for(compute_transparency_index), filename="transparency_index_by_state.csv")
+            card.show(
+                charts.plot_transparency_by_state(data, state=state, national=us_index),
+                data,
+                note=note_for(compute_transparency_index),
+                filename="transparency_index_by_state.csv",
+            )
 
         self.guarded("transparency", "Transparency index by state", draw_transparency)
 
@@ -123,8 +162,12 @@ class StateOverviewApp(DashboardApp):
                     "updates a harvested snapshot.",
                 )
                 return
-            card.show(charts.plot_changes(changes, state=state), changes,
-                      note=note_for(compute_changes), filename=f"changes_{state}.csv")
+            card.show(
+                charts.plot_changes(changes, state=state),
+                changes,
+                note=note_for(compute_changes),
+                filename=f"changes_{state}.csv",
+            )
 
         self.guarded("change", "Change since the previous snapshot", draw_change)
 
@@ -132,8 +175,17 @@ class StateOverviewApp(DashboardApp):
             data = self.cached(("recent", state), lambda: recent_credentials(self.snap, state, RECENT_N))
             card.show_html(
                 f"The {data.height} most recently updated credentials in {state_label(state)}",
-                w.table_html(data, {"name": "Credential", "credential_type": "Type", "provider_name": "Provider",
-                                    "updated": "Updated"}, testid="recent-credentials"),
+                w.table_html(
+                    data,
+                    {
+                        "name": "Credential",
+                        "credential_type": "Type",
+                        "provider_name": "Provider",
+                        "updated": "Updated",
+                    },
+                    testid="recent-credentials",
+                    formatters={"credential_type": humanize},
+                ),
                 data,
                 note=(
                     "Credentials attributed to the state (default attribution rule), ordered by the date the "
@@ -160,6 +212,11 @@ def recent_credentials(snap, state: str, n: int):
         .sort(["envelope_updated_at", "ctid"], descending=True, nulls_last=True)
         .head(n)
         .join(orgs.unique("owner_ctid"), on="owner_ctid", how="left", maintain_order="left")
-        .select("ctid", "name", "credential_type", "provider_name",
-                pl.col("envelope_updated_at").dt.strftime("%Y-%m-%d").alias("updated"))
+        .select(
+            "ctid",
+            "name",
+            "credential_type",
+            "provider_name",
+            pl.col("envelope_updated_at").dt.strftime("%Y-%m-%d").alias("updated"),
+        )
     )

@@ -131,7 +131,11 @@ class VoilaServer:
         """Start Voila and wait until it accepts connections."""
         out = open(self.log_path, "ab") if self.log_path else subprocess.DEVNULL  # noqa: SIM115
         self.process = subprocess.Popen(  # noqa: S603
-            self.command(), cwd=self.dashboards_dir, env=self.environment(), stdout=out, stderr=subprocess.STDOUT,
+            self.command(),
+            cwd=self.dashboards_dir,
+            env=self.environment(),
+            stdout=out,
+            stderr=subprocess.STDOUT,
         )
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:

@@ -51,38 +51,63 @@ class TransparencyApp(DashboardApp):
         )
         self.stats.value = w.stats_html(
             [
-                w.Stat("transparency_index", "Transparency index", index, "–" if index is None else f"{index:.0f}",
-                       "of 100, mean over the state's credentials"),
-                w.Stat("transparency_index_us", "All credentials (US)", us_index,
-                       "–" if us_index is None else f"{us_index:.0f}", "of 100"),
+                w.Stat(
+                    "transparency_index",
+                    "Transparency index",
+                    index,
+                    "–" if index is None else f"{index:.0f}",
+                    "of 100, mean over the state's credentials",
+                ),
+                w.Stat(
+                    "transparency_index_us",
+                    "All credentials (US)",
+                    us_index,
+                    "–" if us_index is None else f"{us_index:.0f}",
+                    "of 100",
+                ),
                 w.Stat("records", "Credentials scored", records, f"{records:,}"),
                 w.Stat("providers", "Providers", providers.height, f"{providers.height:,}", "owning them"),
-                w.Stat("least_published", "Least published item", None if worst is None else worst["fill_rate"],
-                       "–" if worst is None else f"{worst['fill_rate'] * 100:.0f}%",
-                       "" if worst is None else str(worst["label"])),
+                w.Stat(
+                    "least_published",
+                    "Least published item",
+                    None if worst is None else worst["fill_rate"],
+                    "–" if worst is None else f"{worst['fill_rate'] * 100:.0f}%",
+                    "" if worst is None else str(worst["label"]),
+                ),
             ]
         )
 
         def draw_fill(card: w.ChartCard) -> None:
             data = fill.select("state_code", "item", "label", "weight", "records", "present", "fill_rate")
-            card.show(charts.plot_fill_rates(data, state=state), data, note=note_for(compute_fill_rates),
-                      filename=f"fill_rates_{state}.csv")
+            card.show(
+                charts.plot_fill_rates(data, state=state),
+                data,
+                note=note_for(compute_fill_rates),
+                filename=f"fill_rates_{state}.csv",
+            )
 
         self.guarded("fill_rates", "Fill rates by item", draw_fill)
 
         def draw_by_type(card: w.ChartCard) -> None:
-            frame = self.cached(("fill_type", state),
-                                lambda: compute_fill_rates(ctx, state=state, by=("state_code", "credential_type")))
+            frame = self.cached(
+                ("fill_type", state), lambda: compute_fill_rates(ctx, state=state, by=("state_code", "credential_type"))
+            )
             top = (
-                frame.group_by("credential_type").agg(pl.col("records").max())
-                .sort(["records", "credential_type"], descending=[True, False]).head(TOP_TYPES)
+                frame.group_by("credential_type")
+                .agg(pl.col("records").max())
+                .sort(["records", "credential_type"], descending=[True, False])
+                .head(TOP_TYPES)
             )
             data = frame.join(top.select("credential_type"), on="credential_type", how="semi").select(
                 "state_code", "credential_type", "item", "label", "records", "present", "fill_rate"
             )
             extra = f"The {TOP_TYPES} most common credential types are shown." if top.height == TOP_TYPES else ""
-            card.show(charts.plot_fill_rates_by_type(data, state=state), data,
-                      note=note_for(compute_fill_rates, extra), filename=f"fill_rates_by_type_{state}.csv")
+            card.show(
+                charts.plot_fill_rates_by_type(data, state=state),
+                data,
+                note=note_for(compute_fill_rates, extra),
+                filename=f"fill_rates_by_type_{state}.csv",
+            )
 
         self.guarded("by_type", "Fill rates by credential type", draw_by_type)
 
@@ -93,36 +118,53 @@ class TransparencyApp(DashboardApp):
                 .head(TOP_PROVIDERS)
                 .select("state_code", "provider_ctid", "provider_name", "records", "transparency_index")
             )
-            card.show(charts.plot_provider_index(data, state=state), data,
-                      note=note_for(compute_transparency_index,
-                                    f"The {TOP_PROVIDERS} providers with the lowest index are shown."),
-                      filename=f"provider_transparency_{state}.csv")
+            card.show(
+                charts.plot_provider_index(data, state=state),
+                data,
+                note=note_for(
+                    compute_transparency_index, f"The {TOP_PROVIDERS} providers with the lowest index are shown."
+                ),
+                filename=f"provider_transparency_{state}.csv",
+            )
 
         self.guarded("providers", "Least complete providers", draw_providers)
 
         def draw_todo(card: w.ChartCard) -> None:
             todo = self.cached(("todo", state), lambda: compute_provider_todo(ctx, state=state, top=TODO_ITEMS))
             biggest = (
-                todo.group_by("provider_ctid").agg(pl.col("records").max(), pl.col("missing").sum().alias("_m"))
-                .sort(["_m", "records", "provider_ctid"], descending=[True, True, False]).head(TODO_PROVIDERS)
+                todo.group_by("provider_ctid")
+                .agg(pl.col("records").max(), pl.col("missing").sum().alias("_m"))
+                .sort(["_m", "records", "provider_ctid"], descending=[True, True, False])
+                .head(TODO_PROVIDERS)
             )
             data = todo.join(biggest.select("provider_ctid"), on="provider_ctid", how="semi").sort(
                 ["provider_name", "priority"]
             )
             table = (
                 data.with_columns(
-                    (pl.col("label") + " (" + (pl.col("missing_share") * 100).round(0).cast(pl.Int64).cast(pl.String)
-                     + "% missing)").alias("_todo")
+                    (
+                        pl.col("label")
+                        + " ("
+                        + (pl.col("missing_share") * 100).round(0).cast(pl.Int64).cast(pl.String)
+                        + "% missing)"
+                    ).alias("_todo")
                 )
                 .group_by("provider_ctid", "provider_name", maintain_order=True)
-                .agg(pl.col("records").first(), pl.col("_todo").str.join("; ").alias("todo"),
-                     pl.col("missing").sum().alias("_m"))
+                .agg(
+                    pl.col("records").first(),
+                    pl.col("_todo").str.join("; ").alias("todo"),
+                    pl.col("missing").sum().alias("_m"),
+                )
                 .sort(["_m", "provider_name"], descending=[True, False])
             )
             card.show_html(
                 f"What {table.height} providers with the most gaps should publish next",
-                w.table_html(table, {"provider_name": "Provider", "records": "Records", "todo": "Publish next"},
-                             testid="provider-todo", empty="No provider has missing items."),
+                w.table_html(
+                    table,
+                    {"provider_name": "Provider", "records": "Records", "todo": "Publish next"},
+                    testid="provider-todo",
+                    empty="No provider has missing items.",
+                ),
                 data,
                 note=note_for(compute_provider_todo),
                 filename=f"provider_todo_{state}.csv",

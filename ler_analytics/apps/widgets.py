@@ -178,14 +178,34 @@ def stats_html(stats: Sequence[Stat]) -> str:
     return f'<div class="ler-tiles" data-testid="stats">{"".join(tiles)}</div>'
 
 
-def table_html(frame: pl.DataFrame, columns: dict[str, str], *, testid: str, empty: str = "Nothing to list.") -> str:
-    """A small HTML table (all cells escaped). ``columns`` maps frame column → header text."""
+def table_html(
+    frame: pl.DataFrame,
+    columns: dict[str, str],
+    *,
+    testid: str,
+    empty: str = "Nothing to list.",
+    formatters: dict[str, Any] | None = None,
+) -> str:
+    """A small HTML table (all cells escaped).
+
+    Args:
+        frame: the rows to show.
+        columns: frame column → header text.
+        testid: ``data-testid`` of the table.
+        empty: text shown when there are no rows.
+        formatters: column → function turning a value into display text (e.g. ``humanize``).
+    """
     if frame.height == 0:
         return f'<p class="ler-empty" data-testid="{esc(testid)}">{esc(empty)}</p>'
+    formatters = formatters or {}
     head = "".join(f"<th>{esc(h)}</th>" for h in columns.values())
     body = []
-    for row in frame.select(list(columns)).iter_rows():
-        cells = "".join(f"<td>{esc(_cell(v))}</td>" for v in row)
+    names = list(columns)
+    for row in frame.select(names).iter_rows():
+        cells = "".join(
+            f"<td>{esc(formatters[n](v) if n in formatters and v is not None else _cell(v))}</td>"
+            for n, v in zip(names, row, strict=True)
+        )
         body.append(f"<tr>{cells}</tr>")
     return (
         f'<table class="ler-table" data-testid="{esc(testid)}"><thead><tr>{head}</tr></thead>'

@@ -16,6 +16,9 @@ if TYPE_CHECKING:
     import plotly.graph_objects as go
     import polars as pl
 
+NOT_STATED = "Not stated"
+"""Label the metrics use for a missing category value (ler_analytics.metrics._frames.NOT_STATED)."""
+
 DIMENSION_LABELS: dict[str, str] = {
     "credential_type": "credential type",
     "credential_family": "credential family",
@@ -47,9 +50,8 @@ def map_title(frame: pl.DataFrame, value: str, *, state: str | None, noun: str =
         codes = rows["state_code"].to_list()
         rank = codes.index(state) + 1
         mine = rows.filter(pl.col("state_code") == state)[value].item()
-        return (
-            f"{state_label(state)} has {fmt_int(mine)} {noun}, {_ordinal(rank)} of {len(codes)} states"
-            + ("" if rank == 1 else f" ({state_label(leader)} leads with {fmt_int(top)})")
+        return f"{state_label(state)} has {fmt_int(mine)} {noun}, {_ordinal(rank)} of {len(codes)} states" + (
+            "" if rank == 1 else f" ({state_label(leader)} leads with {fmt_int(top)})"
         )
     return f"{state_label(leader)} has the most {noun} ({fmt_int(top)})"
 
@@ -60,8 +62,9 @@ def plot_credentials_map(
     """US map of credentials per state (``compute_state_coverage`` output), the selected state outlined."""
     label = "credentials per 10,000 workers" if value == "credentials_per_10k_workers" else "credentials"
     title = map_title(frame, value, state=state, noun=label)
-    return plot_state_map(frame, value, title=title, value_label=label, highlight=state,
-                          digits=1 if value != "credential_count" else 0)
+    return plot_state_map(
+        frame, value, title=title, value_label=label, highlight=state, digits=1 if value != "credential_count" else 0
+    )
 
 
 def plot_breakdown(
@@ -85,12 +88,23 @@ def plot_breakdown(
     if frame.height == 0:
         title = f"No credentials in {state_label(state)} to break down by {words}"
     else:
-        top = frame.sort(value, descending=True).row(0, named=True)
+        ranked = frame.sort(value, descending=True)
+        top = ranked.row(0, named=True)
         share = f", {fmt_pct(top[value] / total)} of {fmt_int(total)}" if total else ""
-        title = (
-            f"Most common {words} in {state_label(state)}: {plotly_text(humanize(top[dimension]))} "
-            f"({fmt_int(top[value])} credentials{share})"
-        )
+        stated = [r for r in ranked.iter_rows(named=True) if r[dimension] != NOT_STATED]
+        if top[dimension] == NOT_STATED:
+            of_total = f" of {fmt_int(total)}" if total else ""
+            title = f"{fmt_int(top[value])}{of_total} credentials in {state_label(state)} do not state a {words}"
+            if stated:
+                title += (
+                    f"; the most common stated is {plotly_text(humanize(stated[0][dimension]))} "
+                    f"({fmt_int(stated[0][value])})"
+                )
+        else:
+            title = (
+                f"Most common {words} in {state_label(state)}: {plotly_text(humanize(top[dimension]))} "
+                f"({fmt_int(top[value])} credentials{share})"
+            )
     return plot_ranked_bars(frame, dimension, value, title=title, value_label="credentials", label_fn=humanize)
 
 
@@ -119,8 +133,13 @@ def plot_supply_per_openings(frame: pl.DataFrame, *, state: str | None) -> go.Fi
                 f"{plotly_text(hi['soc_major_group_title'])} the most ({fmt_num(hi[value])})"
             )
     return plot_ranked_bars(
-        frame, "soc_major_group_title", value, title=title, value_label="credentials per 1,000 annual openings",
-        digits=1, hover="soc_major_group",
+        frame,
+        "soc_major_group_title",
+        value,
+        title=title,
+        value_label="credentials per 1,000 annual openings",
+        digits=1,
+        hover="soc_major_group",
     )
 
 
@@ -135,6 +154,10 @@ def plot_uncovered_occupations(frame: pl.DataFrame, *, state: str | None) -> go.
             f"the largest is {plotly_text(top['soc_title'])} (~{fmt_int(top['est_annual_openings'])} openings a year)"
         )
     return plot_ranked_bars(
-        frame, "soc_title", "est_annual_openings", title=title, value_label="estimated annual openings",
+        frame,
+        "soc_title",
+        "est_annual_openings",
+        title=title,
+        value_label="estimated annual openings",
         hover="soc_code",
     )

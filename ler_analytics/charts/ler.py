@@ -33,8 +33,9 @@ def plot_link_patterns(frame: pl.DataFrame) -> go.Figure:
         )
     else:
         title = f"{fmt_pct(share)} of achievements link to the Credential Registry"
-    return plot_ranked_bars(rows, "label", "share", title=title, value_label="share of achievements", percent=True,
-                            hover="pattern")
+    return plot_ranked_bars(
+        rows, "label", "share", title=title, value_label="share of achievements", percent=True, hover="pattern"
+    )
 
 
 def plot_link_by_issuer(frame: pl.DataFrame) -> go.Figure:
@@ -50,8 +51,15 @@ def plot_link_by_issuer(frame: pl.DataFrame) -> go.Figure:
             f"{plotly_text(low['issuer'])} links the fewest of its achievements to the Registry "
             f"({fmt_pct(low['share_linked'])})"
         )
-    return plot_ranked_bars(frame, "issuer", "share_linked", title=title, value_label="share of achievements linked",
-                            percent=True, hover="n_achievements")
+    return plot_ranked_bars(
+        frame,
+        "issuer",
+        "share_linked",
+        title=title,
+        value_label="share of achievements linked",
+        percent=True,
+        hover="n_achievements",
+    )
 
 
 def plot_link_problems(frame: pl.DataFrame) -> go.Figure:
@@ -66,8 +74,7 @@ def plot_link_problems(frame: pl.DataFrame) -> go.Figure:
     else:
         title = f"{broken:,} of {read:,} achievements link to a CTID this snapshot does not have"
     rows = frame.filter(pl.col("problem") != "read")
-    return plot_ranked_bars(rows, "label", "n_achievements", title=title, value_label="achievements",
-                            hover="problem")
+    return plot_ranked_bars(rows, "label", "n_achievements", title=title, value_label="achievements", hover="problem")
 
 
 def plot_link_formats(frame: pl.DataFrame) -> go.Figure:
@@ -84,5 +91,12 @@ def plot_link_formats(frame: pl.DataFrame) -> go.Figure:
             f"{plotly_text(low['format_encoding'])} records link least often to the Registry "
             f"({fmt_pct(low['share_linked'])})"
         )
-    return plot_ranked_bars(rows, "format_encoding", "share_linked", title=title,
-                            value_label="share of achievements linked", percent=True, hover="n_achievements")
+    return plot_ranked_bars(
+        rows,
+        "format_encoding",
+        "share_linked",
+        title=title,
+        value_label="share of achievements linked",
+        percent=True,
+        hover="n_achievements",
+    )

@@ -95,8 +95,15 @@ def plot_state_map(
                 hoverinfo="skip",
             )
         )
-    fig.update_geos(scope="usa", showlakes=False, bgcolor="white", showland=True, landcolor="#EEF1F4",
-                    subunitcolor="white", showframe=False)
+    fig.update_geos(
+        scope="usa",
+        showlakes=False,
+        bgcolor="white",
+        showland=True,
+        landcolor="#EEF1F4",
+        subunitcolor="white",
+        showframe=False,
+    )
     apply_theme(fig, title=title, height=height)
     fig.update_layout(margin={"l": 0, "r": 0, "t": 64, "b": 0}, dragmode=False)
     return fig

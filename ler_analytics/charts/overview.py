@@ -52,21 +52,32 @@ def plot_quality_signals(frame: pl.DataFrame, *, state: str | None) -> go.Figure
     fig = go.Figure(
         [
             go.Bar(
-                name=state_label(state), y=labels, x=frame["share_state"].to_list(), orientation="h",
-                marker={"color": PRIMARY}, text=[fmt_pct(v) for v in frame["share_state"].to_list()],
-                textposition="outside", cliponaxis=False,
+                name=state_label(state),
+                y=labels,
+                x=frame["share_state"].to_list(),
+                orientation="h",
+                marker={"color": PRIMARY},
+                text=[fmt_pct(v) for v in frame["share_state"].to_list()],
+                textposition="outside",
+                cliponaxis=False,
                 hovertemplate=f"{state_label(state)}: %{{x:.0%}}<extra></extra>",
             ),
             go.Bar(
-                name="United States", y=labels, x=frame["share_us"].to_list(), orientation="h",
-                marker={"color": MUTED}, text=[fmt_pct(v) for v in frame["share_us"].to_list()],
-                textposition="outside", cliponaxis=False, hovertemplate="US: %{x:.0%}<extra></extra>",
+                name="United States",
+                y=labels,
+                x=frame["share_us"].to_list(),
+                orientation="h",
+                marker={"color": MUTED},
+                text=[fmt_pct(v) for v in frame["share_us"].to_list()],
+                textposition="outside",
+                cliponaxis=False,
+                hovertemplate="US: %{x:.0%}<extra></extra>",
             ),
         ]
     )
     apply_theme(fig, title=title, height=120 + 62 * max(frame.height, 1), legend=True)
-    fig.update_layout(barmode="group", legend={"orientation": "h", "y": -0.12, "x": 0})
-    fig.update_xaxes(title_text="share of credentials", tickformat=".0%", range=[0, 1.12])
+    fig.update_layout(barmode="group", legend={"orientation": "h", "y": -0.08, "x": 0, "yanchor": "top"})
+    fig.update_xaxes(tickformat=".0%", range=[0, 1.12])
     fig.update_yaxes(type="category", autorange="reversed")
     return fig
 
@@ -99,8 +110,9 @@ def plot_transparency_by_state(frame: pl.DataFrame, *, state: str | None, nation
         )
     else:
         title = "Transparency index by state (0–100)"
-    return plot_state_comparison(rows, "transparency_index", title=title, value_label="transparency index (0–100)",
-                                 state=state, digits=0)
+    return plot_state_comparison(
+        rows, "transparency_index", title=title, value_label="transparency index (0–100)", state=state, digits=0
+    )
 
 
 def _ordinal(n: int) -> str:
@@ -126,9 +138,12 @@ def plot_changes(frame: pl.DataFrame, *, state: str | None) -> go.Figure:
     colors = {"added": OKABE_ITO[2], "removed": OKABE_ITO[5], "changed": OKABE_ITO[1], "unchanged": MUTED}
     fig = go.Figure(
         go.Bar(
-            x=[CHANGE_LABELS[k] for k in kinds], y=[counts[k] for k in kinds],
+            x=[CHANGE_LABELS[k] for k in kinds],
+            y=[counts[k] for k in kinds],
             marker={"color": [colors[k] for k in kinds]},
-            text=[fmt_int(counts[k]) for k in kinds], textposition="outside", cliponaxis=False,
+            text=[fmt_int(counts[k]) for k in kinds],
+            textposition="outside",
+            cliponaxis=False,
             hovertemplate="%{x}: %{y:,}<extra></extra>",
         )
     )

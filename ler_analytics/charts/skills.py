@@ -26,11 +26,17 @@ def plot_top_skill_gaps(frame: pl.DataFrame, *, state: str | None) -> go.Figure:
             f"{fmt_int(top['supply_credentials'])} credentials"
         )
     rows = frame.with_columns(
-        ("demand " + (pl.col("demand_share") * 100).round(1).cast(pl.String) + "% · supply "
-         + (pl.col("supply_share") * 100).round(1).cast(pl.String) + "%").alias("_hover")
+        (
+            "demand "
+            + (pl.col("demand_share") * 100).round(1).cast(pl.String)
+            + "% · supply "
+            + (pl.col("supply_share") * 100).round(1).cast(pl.String)
+            + "%"
+        ).alias("_hover")
     )
-    return plot_ranked_bars(rows, "element_name", "sgi", title=title, value_label="skill-gap index (−1 to 1)",
-                            digits=2, hover="_hover")
+    return plot_ranked_bars(
+        rows, "element_name", "sgi", title=title, value_label="skill-gap index (−1 to 1)", digits=2, hover="_hover"
+    )
 
 
 def plot_occupation_skills(frame: pl.DataFrame, *, occupation: str, state: str | None) -> go.Figure:

@@ -32,8 +32,9 @@ def plot_fill_rates(frame: pl.DataFrame, *, state: str | None) -> go.Figure:
             f"({fmt_pct(low['fill_rate'])} of records); {plotly_text(high['label'])} the most "
             f"({fmt_pct(high['fill_rate'])})"
         )
-    return plot_ranked_bars(rows, "label", "fill_rate", title=title, value_label="share of records publishing it",
-                            percent=True)
+    return plot_ranked_bars(
+        rows, "label", "fill_rate", title=title, value_label="share of records publishing it", percent=True
+    )
 
 
 def plot_fill_rates_by_type(frame: pl.DataFrame, *, state: str | None, type_col: str = "credential_type") -> go.Figure:
@@ -75,5 +76,11 @@ def plot_provider_index(frame: pl.DataFrame, *, state: str | None) -> go.Figure:
             f"{plotly_text(low['provider_name'])} has the least complete records in {state_label(state)} "
             f"(index {fmt_num(low['transparency_index'], digits=0)} of 100 over {low['records']:,} records)"
         )
-    return plot_ranked_bars(frame, "provider_name", "transparency_index", title=title,
-                            value_label="transparency index (0–100)", hover="records")
+    return plot_ranked_bars(
+        frame,
+        "provider_name",
+        "transparency_index",
+        title=title,
+        value_label="transparency index (0–100)",
+        hover="records",
+    )

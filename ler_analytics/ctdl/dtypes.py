@@ -48,9 +48,6 @@ def polars_schema(table: str, *, internal: bool = False) -> pl.Schema:
     schema = {f.name: _polars_type(f.dtype) for f in fields_for(table)}
     if internal:
         schema[SEQ] = pl.Int64
-        if table == "resource_properties":  # compact build rows: one per node, lists of properties
-            schema["property"] = pl.List(pl.String)
-            schema["value_count"] = pl.List(pl.Int64)
     return pl.Schema(schema)
 
 
@@ -62,7 +59,4 @@ def arrow_schema(table: str, *, internal: bool = False) -> pa.Schema:
     columns = [pa.field(f.name, _arrow_type(f.dtype)) for f in fields_for(table)]
     if internal:
         columns.append(pa.field(SEQ, pa.int64()))
-        if table == "resource_properties":  # compact build rows: one per node, lists of properties
-            columns[3] = pa.field("property", pa.list_(pa.string()))
-            columns[4] = pa.field("value_count", pa.list_(pa.int64()))
     return pa.schema(columns)

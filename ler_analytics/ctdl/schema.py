@@ -54,6 +54,7 @@ class Vocabulary:
     parents: dict[str, tuple[str, ...]]
     ranges: dict[str, tuple[str, ...]]
     by_local_name: dict[str, str]
+    ctid_classes: frozenset[str]  # classes whose instances carry a ceterms:ctid (resources)
 
 
 def _as_tuple(value: object) -> tuple[str, ...]:
@@ -71,6 +72,7 @@ def vocabulary() -> Vocabulary:
 
     parents: dict[str, tuple[str, ...]] = {}
     ranges: dict[str, tuple[str, ...]] = {}
+    ctid_classes: set[str] = set()
     base = resources.files("ler_analytics").joinpath("assets", "ctdl")
     for name in _SCHEMA_FILES:
         doc = orjson.loads(base.joinpath(name).read_bytes())
@@ -85,12 +87,14 @@ def vocabulary() -> Vocabulary:
             elif kind in ("rdf:Property", "rdfs:Property"):
                 merged = ranges.get(term, ()) + _as_tuple(node.get("schema:rangeIncludes"))
                 ranges[term] = tuple(dict.fromkeys(merged))
+                if term == "ceterms:ctid":
+                    ctid_classes.update(_as_tuple(node.get("schema:domainIncludes")))
     by_local: dict[str, str] = {}
     for prefix in NAMESPACES:  # ceterms first: its local names win on a clash
         for term in parents:
             if term.startswith(prefix + ":"):
                 by_local.setdefault(term.split(":", 1)[1].lower(), term)
-    return Vocabulary(parents=parents, ranges=ranges, by_local_name=by_local)
+    return Vocabulary(parents=parents, ranges=ranges, by_local_name=by_local, ctid_classes=frozenset(ctid_classes))
 
 
 @cache
@@ -215,14 +219,29 @@ def known_properties() -> frozenset[str]:
 
 
 @cache
-def is_reference_property(curie: str) -> bool:
-    """True when a property's range includes a class, i.e. its string values are references.
+def is_resource_class(curie: str) -> bool:
+    """True when instances of the class carry a CTID (the class or a super class has ``ceterms:ctid``)."""
+    ctid_classes = vocabulary().ctid_classes
+    return any(term in ctid_classes for term in ancestors(curie))
 
-    ``ceterms:ownedBy`` (range: organization classes) is; ``ceterms:subjectWebpage``
-    (``xsd:anyURI``) and concept-valued ``ceterms:audienceLevelType`` (alignment objects) are
-    not. Unknown properties count as references.
+
+@cache
+def is_reference_property(curie: str) -> bool:
+    """True when a property's values point at other resources (or hold condition profiles).
+
+    Decided from the property's ``schema:rangeIncludes``: a range that is a CTID-bearing class
+    (``ceterms:ownedBy`` -> organizations) or ``ceterms:ConditionProfile`` (whose targets are
+    references) makes it one; literals (``ceterms:subjectWebpage``: ``xsd:anyURI``), concepts
+    (``ceterms:audienceLevelType``) and structured values (``ceterms:availableAt``: ``Place``,
+    ``ceterms:estimatedCost``: ``CostProfile``) do not. Unknown properties count as references.
     """
     ranges = vocabulary().ranges.get(curie)
     if ranges is None:
         return True
-    return any(not r.startswith(_LITERAL_RANGES) and r not in _CONCEPT_RANGES for r in ranges)
+    parents = vocabulary().parents
+    for term in ranges:
+        if term.startswith(_LITERAL_RANGES) or term in _CONCEPT_RANGES:
+            continue
+        if term == "ceterms:ConditionProfile" or term not in parents or is_resource_class(term):
+            return True
+    return False

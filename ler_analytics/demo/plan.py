@@ -290,10 +290,6 @@ class Plan:
         frac = math.sqrt((position + 0.5) / len(self.order))
         return _START_S + int(_SPAN_S * frac)
 
-    def org_ctid(self, idx: int) -> str:
-        """CTID of organization ``idx``."""
-        return self.orgs[idx].ctid
-
 
 KIND_CODES = (
     "org",
@@ -373,7 +369,7 @@ def build_plan(scale: float, seed: int) -> Plan:
             kind=rng.choices(kinds, weights=kind_w, k=1)[0],
             state=state,
             size=rng.paretovariate(1.3),
-            quality=rng.betavariate(1.5, 1.5),
+            quality=rng.betavariate(1.2, 1.6),
             publisher=i,
             style=0,
             foreign_region=rng.choice(("Ontario", "British Columbia", "Alberta", "Jalisco")) if foreign else None,
@@ -381,7 +377,7 @@ def build_plan(scale: float, seed: int) -> Plan:
         orgs.append(org)
     # Third-party publishers (state agencies, consortia, CE-assisted publishing): about one in 40 orgs.
     publishers = [o for o in orgs if rng.random() < 0.025] or orgs[:1]
-    pub_quality = {p.idx: rng.betavariate(1.3, 1.3) for p in publishers}
+    pub_quality = {p.idx: rng.betavariate(0.8, 1.2) for p in publishers}  # many minimal, a few rich
     by_state_pub: dict[str | None, list[Org]] = {}
     for p in publishers:
         by_state_pub.setdefault(p.state, []).append(p)

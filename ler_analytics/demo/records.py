@@ -14,7 +14,7 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 
-from ler_analytics.demo.plan import Cred, Item, Org, Plan, derived_ctid, derived_uuid_str
+from ler_analytics.demo.plan import Org, Plan, derived_ctid, derived_uuid_str
 from ler_analytics.demo.quirks import REGISTRY, Writer
 
 CONTEXT = "https://credreg.net/ctdl/schema/context/json"
@@ -179,7 +179,6 @@ ORGTYPE = "https://credreg.net/ctdl/terms/OrganizationType"
 SECTOR = "https://credreg.net/ctdl/terms/AgentSector"
 ACTION = "https://credreg.net/ctdl/terms/CredentialingActionStatus"
 ASSESS = "https://credreg.net/ctdl/terms/AssessmentMethod"
-COLLECTION = "https://credreg.net/ctdl/terms/CollectionCategory"
 
 
 @dataclass
@@ -754,7 +753,7 @@ class Renderer:
         if c.cip and has(0.2 + 0.7 * r):
             node["ceterms:instructionalProgramType"] = [self._cip_cao(w, c.cip)]
         if has(0.1 + 0.6 * r):
-            words = [self._field_word(c.soc), soc_title, *self.world.soc_skills.get(c.soc, [])[:2]]
+            words = [_field(c.soc), soc_title, *self.world.soc_skills.get(c.soc, [])[:2]]
             node["ceterms:keyword"] = w.texts([x for x in words if x])
         # connections --------------------------------------------------------------------------------
         requires_lopp = [self._ref(w, k, i) for p, k, i in c.links if p == "ceterms:requires/targetLearningOpportunity"]
@@ -825,9 +824,6 @@ class Renderer:
                 {"@type": "ceterms:JurisdictionProfile", "ceterms:mainJurisdiction": [self._place(w, org, rng)]}
             ]
         return self._result(c.ctid, c.cls, org, graph)
-
-    def _field_word(self, soc: str | None) -> str:
-        return _field(soc)
 
     def _earnings(self, state: str | None, soc: str, level: str, rng: random.Random) -> float:
         base = self.world.wage_state.get((state or "", soc)) or self.world.wage_national.get(soc) or 48000.0
@@ -1077,6 +1073,19 @@ class Renderer:
         node["ceterms:name"] = w.text(" ".join(words[:8]))
         node["ceterms:description"] = w.text(text)
         node["ceterms:codedNotation"] = str(task_id)
+        if rng.random() < 0.6:
+            node["ceterms:identifier"] = [
+                {
+                    "@type": "ceterms:IdentifierValue",
+                    "ceterms:identifierTypeName": w.text("O*NET Task ID"),
+                    "ceterms:identifierValueCode": str(task_id),
+                }
+            ]
+        skills = self.world.soc_skills.get(x.soc or "", [])
+        if skills and rng.random() < 0.4:
+            node["ceterms:targetCompetency"] = [
+                {"@type": "ceterms:CredentialAlignmentObject", "ceterms:targetNodeName": w.text(rng.choice(skills))}
+            ]
         if rng.random() < 0.5:
             node["ceterms:assertedBy"] = [self._ref(w, "org", org.idx)]
         occ = [self._ref(w, k, i) for p, k, i in x.links if p == "ceterms:hasOccupation"]
@@ -1331,14 +1340,3 @@ _AP = {
     "WY": "Wyo.",
     "DC": "D.C.",
 }
-
-
-def items_of(plan: Plan, kind: str) -> list[Item] | list[Cred] | list[Org]:
-    """The planned records of ``kind``."""
-    if kind == "org":
-        return plan.orgs
-    if kind == "qa":
-        return plan.qa_orgs
-    if kind == "cred":
-        return plan.creds
-    return plan.items[kind]

@@ -131,8 +131,7 @@ def _render_range(bounds: tuple[int, int]) -> list[tuple[str, bytes]]:
 
     assert _WORKER_PLAN is not None
     return [
-        (env.get("envelope_ctdl_type") or "unknown", orjson.dumps(env))
-        for env in iter_positions(_WORKER_PLAN, *bounds)
+        (env.get("envelope_ctdl_type") or "unknown", orjson.dumps(env)) for env in iter_positions(_WORKER_PLAN, *bounds)
     ]
 
 

@@ -203,89 +203,150 @@ def pathway_graph(data: Source, *, include_competencies: bool = True) -> Any:
 # ---- per-credential measures ----------------------------------------------------------------------
 
 
-def _distances_to(graph: Any, targets: set[str]) -> dict[str, int]:
-    """Shortest number of steps from every node to the nearest node of ``targets`` (multi-source BFS)."""
+def _distances_to(successors: Mapping[str, Any], targets: set[str]) -> dict[str, int]:
+    """Fewest steps from every node to the nearest node of ``targets`` (multi-source BFS on reversed edges).
+
+    ``successors`` maps a node to its next steps (a dict of sets, or a networkx DiGraph's ``succ``).
+    """
     from collections import deque
 
-    dist = {t: 0 for t in targets if t in graph}
+    predecessors: dict[str, list[str]] = {}
+    for node, nexts in successors.items():
+        for nxt in nexts:
+            predecessors.setdefault(nxt, []).append(node)
+    dist = {t: 0 for t in targets if t in successors or t in predecessors}
     queue = deque(dist)
     while queue:
         node = queue.popleft()
-        for prev in graph.predecessors(node):
+        for prev in predecessors.get(node, ()):
             if prev not in dist:
                 dist[prev] = dist[node] + 1
                 queue.append(prev)
     return dist
 
 
-def _longest_chains(graph: Any) -> dict[str, int]:
-    """Longest number of steps from each node to a node with no next step (cycles collapsed)."""
-    import networkx as nx
+def _strong_components(successors: Mapping[str, Any]) -> dict[str, int]:
+    """Strongly connected component id of every node (iterative Tarjan; ids in reverse topological order)."""
+    index: dict[str, int] = {}
+    low: dict[str, int] = {}
+    comp: dict[str, int] = {}
+    stack: list[str] = []
+    on_stack: set[str] = set()
+    counter = 0
+    n_comp = 0
+    for root in successors:
+        if root in index:
+            continue
+        work = [(root, iter(successors.get(root, ())))]
+        index[root] = low[root] = counter
+        counter += 1
+        stack.append(root)
+        on_stack.add(root)
+        while work:
+            node, it = work[-1]
+            advanced = False
+            for nxt in it:
+                if nxt not in index:
+                    index[nxt] = low[nxt] = counter
+                    counter += 1
+                    stack.append(nxt)
+                    on_stack.add(nxt)
+                    work.append((nxt, iter(successors.get(nxt, ()))))
+                    advanced = True
+                    break
+                if nxt in on_stack:
+                    low[node] = min(low[node], index[nxt])
+            if advanced:
+                continue
+            work.pop()
+            if work:
+                parent = work[-1][0]
+                low[parent] = min(low[parent], low[node])
+            if low[node] == index[node]:
+                while True:
+                    member = stack.pop()
+                    on_stack.discard(member)
+                    comp[member] = n_comp
+                    if member == node:
+                        break
+                n_comp += 1
+    return comp
 
-    cond = nx.condensation(graph)
+
+def _longest_chains(successors: Mapping[str, Any]) -> dict[str, int]:
+    """Most steps from each node to a node with no next step; the nodes of a cycle count as one step."""
+    comp = _strong_components(successors)
+    # Tarjan numbers components in reverse topological order: successors' components come first
+    comp_succ: dict[int, set[int]] = {}
+    for node, nexts in successors.items():
+        c = comp[node]
+        for nxt in nexts:
+            d = comp[nxt]
+            if d != c:
+                comp_succ.setdefault(c, set()).add(d)
     longest: dict[int, int] = {}
-    for comp in reversed(list(nx.topological_sort(cond))):
-        succ = list(cond.successors(comp))
-        longest[comp] = 1 + max(longest[s] for s in succ) if succ else 0
-    mapping = cond.graph["mapping"]
-    return {node: longest[mapping[node]] for node in graph.nodes}
+    for c in range(max(comp.values(), default=-1) + 1):
+        longest[c] = 1 + max((longest[d] for d in comp_succ.get(c, ())), default=-1)
+    return {node: longest[c] for node, c in comp.items()}
 
 
 def _credential_pathways(data: Source) -> pl.DataFrame:
-    import networkx as nx
-
     creds = _table(data, "credentials").select("ctid", "name", "credential_type", "has_outcome_data")
     edges = progression_edges(data)
-    steps = nx.DiGraph()
-    steps.add_nodes_from(creds["ctid"].to_list())
-    for a, b, _relation, stack in edges.iter_rows():
-        if steps.has_edge(a, b):
-            if stack == "progression":
-                steps[a][b]["stack_type"] = "progression"
-            continue
-        steps.add_edge(a, b, stack_type=stack)
+    # one edge per (from, to): progression wins over supplemental
+    best = (
+        edges.with_columns((pl.col("stack_type") == "progression").alias("_p"))
+        .group_by("from_ctid", "to_ctid")
+        .agg(pl.col("_p").any())
+    )
+    successors: dict[str, set[str]] = {}
+    for a, b in best.select("from_ctid", "to_ctid").iter_rows():
+        successors.setdefault(a, set()).add(b)
+        successors.setdefault(b, set())
     comps = _table(data, "pathway_components")
     proxies = comps.filter(pl.col("proxy_for_ctid").is_not_null())
     destinations = set(proxies.filter(pl.col("is_destination").fill_null(False))["proxy_for_ctid"].to_list())
     on_pathway = set(proxies["proxy_for_ctid"].to_list())
-    to_destination = _distances_to(steps, destinations)
-    chains = _longest_chains(steps)
+    to_destination = _distances_to(successors, destinations)
+    chains = _longest_chains(successors)
+    out_deg = best.group_by(pl.col("from_ctid").alias("ctid")).agg(
+        pl.len().alias("next_steps"), pl.col("_p").any().alias("_p_out"))
+    in_deg = best.group_by(pl.col("to_ctid").alias("ctid")).agg(
+        pl.len().alias("prior_steps"), pl.col("_p").any().alias("_p_in"))
     transfers = transfer_edges(data).group_by("from_ctid").agg(pl.len().alias("transfer_value_edges"))
     soc = _table(data, "alignments").filter(
         (pl.col("code_system") == "SOC") & pl.col("code").is_not_null()
     ).select(pl.col("subject_ctid").alias("ctid")).unique().with_columns(pl.lit(True).alias("has_occupation"))
-    rows = []
-    for ctid in creds["ctid"].to_list():
-        out_edges = steps.out_edges(ctid, data="stack_type")
-        in_edges = steps.in_edges(ctid, data="stack_type")
-        kinds = {k for _, _, k in out_edges} | {k for _, _, k in in_edges}
-        rows.append(
-            (
-                ctid,
-                steps.out_degree(ctid),
-                steps.in_degree(ctid),
-                "progression" if "progression" in kinds else ("supplemental" if kinds else "independent"),
-                ctid in on_pathway,
-                ctid in destinations,
-                to_destination.get(ctid),
-                chains.get(ctid, 0),
-            )
-        )
+    keys = list(chains)
     measures = pl.DataFrame(
-        rows,
-        schema={"ctid": pl.String, "next_steps": pl.Int64, "prior_steps": pl.Int64, "stack_type": pl.String,
-                "on_pathway": pl.Boolean, "is_destination": pl.Boolean, "depth_to_destination": pl.Int64,
-                "chain_length": pl.Int64},
-        orient="row",
+        {
+            "ctid": keys,
+            "chain_length": [chains[k] for k in keys],
+            "depth_to_destination": [to_destination.get(k) for k in keys],
+        },
+        schema={"ctid": pl.String, "chain_length": pl.Int64, "depth_to_destination": pl.Int64},
     )
     out = (
-        creds.join(measures, on="ctid", how="left")
+        creds.unique("ctid", keep="first")
+        .join(out_deg, on="ctid", how="left")
+        .join(in_deg, on="ctid", how="left")
+        .join(measures, on="ctid", how="left")
         .join(transfers.rename({"from_ctid": "ctid"}), on="ctid", how="left")
         .join(soc, on="ctid", how="left")
         .with_columns(
+            pl.col("next_steps").fill_null(0).cast(pl.Int64),
+            pl.col("prior_steps").fill_null(0).cast(pl.Int64),
+            pl.col("chain_length").fill_null(0),
             pl.col("transfer_value_edges").fill_null(0).cast(pl.Int64),
-            (pl.col("next_steps") > 0).alias("has_next_step"),
             pl.col("has_occupation").fill_null(False),
+            pl.col("ctid").is_in(list(on_pathway)).alias("on_pathway"),
+            pl.col("ctid").is_in(list(destinations)).alias("is_destination"),
+        )
+        .with_columns(
+            (pl.col("next_steps") > 0).alias("has_next_step"),
+            pl.when(pl.col("_p_out").fill_null(False) | pl.col("_p_in").fill_null(False)).then(pl.lit("progression"))
+            .when((pl.col("next_steps") + pl.col("prior_steps")) > 0).then(pl.lit("supplemental"))
+            .otherwise(pl.lit("independent")).alias("stack_type"),
         )
         .with_columns(
             (~pl.col("has_next_step") & (pl.col("prior_steps") > 0) & ~pl.col("is_destination")).alias("is_dead_end"),
@@ -300,7 +361,7 @@ def _credential_pathways(data: Source) -> pl.DataFrame:
         "ctid", "name", "credential_type", "next_steps", "prior_steps", "has_next_step", "is_dead_end",
         "stack_type", "on_pathway", "is_destination", "depth_to_destination", "chain_length", "is_off_ramp",
         "has_occupation", "transfer_value_edges",
-    ).unique("ctid", keep="first").sort("ctid")
+    ).sort("ctid")
 
 
 def _cached_pathways(data: Source) -> pl.DataFrame:
@@ -466,12 +527,12 @@ def compute_pathway_structure(
     leads = conn.select(pl.col("subject_ctid").alias("component_ctid"), pl.col("target_ctid").alias("leads_to_ctid"))
     leads = leads.join(comps.select(pl.col("ctid").alias("component_ctid")), on="component_ctid", how="semi")
     # steps from each component to its pathway's destination, along precedes/isChildOf
-    import networkx as nx
-
-    g = nx.DiGraph()
-    g.add_edges_from(leads.drop_nulls().iter_rows())
+    succ: dict[str, set[str]] = {}
+    for a, b in leads.drop_nulls().iter_rows():
+        succ.setdefault(a, set()).add(b)
+        succ.setdefault(b, set())
     dest = set(comps.filter(pl.col("is_destination").fill_null(False))["ctid"].to_list())
-    steps = _distances_to(g, dest)
+    steps = _distances_to(succ, dest)
     out = (
         comps.select(
             "pathway_ctid", pl.col("ctid").alias("component_ctid"), "component_type",

@@ -34,6 +34,7 @@ from collections.abc import Callable, Sequence
 from importlib import resources
 from pathlib import Path
 
+import numpy as np
 import polars as pl
 
 from ler_analytics.errors import SchemaError
@@ -179,11 +180,20 @@ def presence(
             & (pl.col("value_count").is_null() | (pl.col("value_count") > 0)),
             ["ctid", "property"],
         )
-        hits = props.join(curie_items, on="property", how="inner").select("item", "ctid")
-        by_item = {key[0]: part["ctid"] for key, part in hits.partition_by("item", as_dict=True).items()}
+        # scatter the (record, item) hits into a Boolean matrix: one pass, no per-item set look-ups
+        item_list = items["item"].to_list()
+        position = {item: i for i, item in enumerate(item_list)}
+        mapping: dict[str, list[int]] = {}
+        for item, prop in curie_items.iter_rows():
+            mapping.setdefault(prop, []).append(position[item])
+        hits = props.join(base.select("ctid").with_row_index("rid"), on="ctid", how="inner").select(
+            "rid", pl.col("property").replace_strict(mapping, return_dtype=pl.List(pl.UInt32)).alias("item")
+        ).explode("item")
+        matrix = np.zeros((len(item_list), base.height), dtype=bool)
+        matrix[hits["item"].to_numpy().astype(np.int64), hits["rid"].to_numpy().astype(np.int64)] = True
         exprs = []
         for row in items.iter_rows(named=True):
-            conds: list[pl.Expr] = []
+            conds: list[pl.Expr] = [pl.lit(pl.Series(row["item"], matrix[position[row["item"]]]))]
             for token in row["properties"]:
                 if token.startswith("col:"):
                     column = token[4:]
@@ -193,12 +203,10 @@ def presence(
                             f"{table} table has no column {column!r}"
                         )
                     conds.append(records_col(column))
-            if row["item"] in by_item:
-                conds.append(pl.col("ctid").is_in(by_item[row["item"]].implode()))
-            expr = pl.any_horizontal(conds) if conds else pl.lit(False)
-            exprs.append(expr.fill_null(False).alias(row["item"]))
+            exprs.append(pl.any_horizontal(conds).fill_null(False).alias(row["item"]))
         flags = sorted({t[4:] for tokens in items["properties"] for t in tokens if t.startswith("col:")})
-        frame = base.join(records.select("ctid", *flags).unique("ctid"), on="ctid", how="left").with_columns(exprs)
+        frame = base.join(records.select("ctid", *flags).unique("ctid"), on="ctid", how="left",
+                          maintain_order="left").with_columns(exprs)
         weights = dict(zip(items["item"], items["weight"], strict=True))
         total = sum(weights.values())
         item_cols = list(weights)

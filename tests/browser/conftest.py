@@ -145,7 +145,7 @@ def page(browser, page_log, tmp_path):
     context.close()
 
 
-def open_dashboard(page, url: str, *, plots: int = 1, timeout: float = 120_000) -> float:
+def open_dashboard(page, url: str, *, plots: int = 1, timeout: float = 300_000) -> float:
     """Go to a dashboard and wait until the App and ``plots`` plotly charts are drawn; returns seconds taken."""
     started = time.perf_counter()
     page.goto(url, wait_until="domcontentloaded", timeout=timeout)
@@ -184,7 +184,7 @@ def tile_value(page, key: str) -> float | None:
     return None if raw in (None, "") else float(raw)
 
 
-def select_state(page, code: str, *, wait_key: str | None = None, timeout: float = 60_000) -> float:
+def select_state(page, code: str, *, wait_key: str | None = None, timeout: float = 120_000) -> float:
     """Choose ``code`` in the state dropdown; wait until the tiles were redrawn. Returns seconds taken."""
     before = page.locator(".ler-tiles").inner_html() if wait_key else None
     started = time.perf_counter()

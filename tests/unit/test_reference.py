@@ -9,11 +9,26 @@ from ler_analytics import reference as ref
 from ler_analytics.ctdl.normalize import normalize_cip, normalize_naics, normalize_soc
 
 LOADERS = [
-    "states", "onet_occupations", "onet_skills", "onet_knowledge", "onet_technology_skills", "onet_job_zones",
-    "onet_job_zone_reference", "onet_related_occupations", "onet_alternate_titles", "onet_content_model",
+    "states",
+    "onet_occupations",
+    "onet_skills",
+    "onet_knowledge",
+    "onet_technology_skills",
+    "onet_job_zones",
+    "onet_job_zone_reference",
+    "onet_related_occupations",
+    "onet_alternate_titles",
+    "onet_content_model",
     "onet_task_statements",
-    "oews_national", "oews_state", "oews_soc_industries", "soc_hierarchy", "ep_occupations", "cip_codes",
-    "cip_soc_crosswalk", "naics_codes", "state_openings",
+    "oews_national",
+    "oews_state",
+    "oews_soc_industries",
+    "soc_hierarchy",
+    "ep_occupations",
+    "cip_codes",
+    "cip_soc_crosswalk",
+    "naics_codes",
+    "state_openings",
 ]
 
 
@@ -77,7 +92,9 @@ def test_cip_soc_crosswalk_pair_and_cip_titles():
 
 def test_naics_title():
     naics = ref.naics_codes()
-    assert naics.filter(pl.col("naics_code") == "541511")["naics_title"].item() == "Custom Computer Programming Services"
+    assert (
+        naics.filter(pl.col("naics_code") == "541511")["naics_title"].item() == "Custom Computer Programming Services"
+    )
     assert naics.filter(pl.col("naics_code") == "31-33")["naics_title"].item() == "Manufacturing"
 
 

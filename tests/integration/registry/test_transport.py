@@ -163,3 +163,22 @@ def test_disk_cache_revalidates_with_etag(tmp_path):
     finally:
         httpd.shutdown()
         httpd.server_close()
+
+
+def test_politeness_limit_and_bounded_concurrency(twin_server, small_store, client_for, tmp_path):
+    from ler_analytics.registry.harvest import harvest
+
+    server = twin_server(small_store)
+    polite = client_for(server, rate_limit=20.0)  # 50 ms apart, shared by all threads
+    start = time.monotonic()
+    for page in range(1, 11):
+        polite.envelopes(page, 5)
+    assert time.monotonic() - start >= 0.45
+    # 2 workers, 100 ms per request: 15 page requests cannot take less than ~8 rounds
+    server.faults.configure(latency_ms=100)
+    bounded = client_for(server, concurrency=2)
+    start = time.monotonic()
+    manifest = harvest(tmp_path / "snap", registry=bounded, per_page=20)
+    assert manifest["harvest"]["pages_requests"] >= 15
+    assert manifest["harvest"]["pages_seconds"] >= 0.7
+    assert time.monotonic() - start < 30

@@ -79,8 +79,11 @@ def test_map_title_states_rank():
 
 def test_breakdown_title_states_the_finding():
     frame = pl.DataFrame(
-        {"state_code": ["CO"] * 3, "credential_type": ["Certificate", "BachelorDegree", "Badge"],
-         "credential_count": [40, 10, 50]}
+        {
+            "state_code": ["CO"] * 3,
+            "credential_type": ["Certificate", "BachelorDegree", "Badge"],
+            "credential_count": [40, 10, 50],
+        }
     )
     fig = coverage.plot_breakdown(frame, "credential_type", state="CO", total=100)
     assert fig.layout.title.text == "Most common credential type in Colorado: Badge (50 credentials, 50% of 100)"
@@ -89,28 +92,42 @@ def test_breakdown_title_states_the_finding():
 
 def test_supply_and_uncovered_titles():
     supply = pl.DataFrame(
-        {"soc_major_group_title": ["Healthcare", "Construction", "Sales"], "soc_major_group": ["29-0000", "47-0000",
-         "41-0000"], "supply_per_1000_openings": [3.5, 0.0, 1.25]}
+        {
+            "soc_major_group_title": ["Healthcare", "Construction", "Sales"],
+            "soc_major_group": ["29-0000", "47-0000", "41-0000"],
+            "supply_per_1000_openings": [3.5, 0.0, 1.25],
+        }
     )
     title = coverage.plot_supply_per_openings(supply, state="OH").layout.title.text
     assert title.startswith("1 of 3 occupation groups in Ohio have no linked credential; Healthcare has the most")
-    unc = pl.DataFrame({"soc_title": ["Cashiers", "Cooks"], "soc_code": ["41-2011", "35-2014"],
-                        "est_annual_openings": [900.0, 1200.0]})
+    unc = pl.DataFrame(
+        {"soc_title": ["Cashiers", "Cooks"], "soc_code": ["41-2011", "35-2014"], "est_annual_openings": [900.0, 1200.0]}
+    )
     title = coverage.plot_uncovered_occupations(unc, state="OH").layout.title.text
-    assert title == "2 in-demand occupations in Ohio have no linked credential; the largest is Cooks (~1,200 openings a year)"
+    assert (
+        title
+        == "2 in-demand occupations in Ohio have no linked credential; the largest is Cooks (~1,200 openings a year)"
+    )
     none = coverage.plot_uncovered_occupations(unc.head(0), state="OH").layout.title.text
     assert none.startswith("Every in-demand occupation in Ohio")
 
 
 def test_overview_charts():
-    signals = pl.DataFrame({"signal": ["qa", "cost"], "label": ["Quality assurance (named body)", "Cost published"],
-                            "share_state": [0.4, 0.2], "share_us": [0.5, 0.3]})
+    signals = pl.DataFrame(
+        {
+            "signal": ["qa", "cost"],
+            "label": ["Quality assurance (named body)", "Cost published"],
+            "share_state": [0.4, 0.2],
+            "share_us": [0.5, 0.3],
+        }
+    )
     fig = overview.plot_quality_signals(signals, state="CO")
     assert fig.layout.title.text == "The rarest quality signal in Colorado: Cost published, 20% of credentials (US 30%)"
     assert [t.name for t in fig.data] == ["Colorado", "United States"]
     assert list(fig.data[0].x) == [0.4, 0.2]
-    changes = pl.DataFrame({"change": ["added", "removed", "changed", "unchanged"],
-                            "credential_count": [12, 3, 40, 100]})
+    changes = pl.DataFrame(
+        {"change": ["added", "removed", "changed", "unchanged"], "credential_count": [12, 3, 40, 100]}
+    )
     fig = overview.plot_changes(changes, state="CO")
     assert fig.layout.title.text == (
         "Since the previous snapshot, Colorado gained 12 credentials, lost 3 and 40 were updated"
@@ -125,21 +142,28 @@ def test_overview_charts():
 
 
 def test_transparency_charts():
-    fill = pl.DataFrame({"item": ["cost", "qa"], "label": ["Cost", "Quality assurance"], "fill_rate": [0.3, 0.8],
-                         "records": [10, 10]})
+    fill = pl.DataFrame(
+        {"item": ["cost", "qa"], "label": ["Cost", "Quality assurance"], "fill_rate": [0.3, 0.8], "records": [10, 10]}
+    )
     fig = transparency.plot_fill_rates(fill, state="KY")
     assert fig.layout.title.text == (
         "In Kentucky, Cost is the least published item (30% of records); Quality assurance the most (80%)"
     )
-    by_type = pl.DataFrame({"credential_type": ["Badge", "Badge", "BachelorDegree", "BachelorDegree"],
-                            "label": ["Cost", "QA", "Cost", "QA"], "fill_rate": [0.1, 0.3, 0.9, 0.7]})
+    by_type = pl.DataFrame(
+        {
+            "credential_type": ["Badge", "Badge", "BachelorDegree", "BachelorDegree"],
+            "label": ["Cost", "QA", "Cost", "QA"],
+            "fill_rate": [0.1, 0.3, 0.9, 0.7],
+        }
+    )
     fig = transparency.plot_fill_rates_by_type(by_type, state="KY")
     heat = fig.data[0]
     assert list(heat.x) == ["Cost", "QA"] and list(heat.y) == ["Badge", "Bachelor Degree"]
     assert heat.z[0] == (0.1, 0.3) or list(heat.z[0]) == [0.1, 0.3]
     assert fig.layout.title.text.startswith("Badge records in Kentucky are the least complete (average fill rate 20%)")
-    prov = pl.DataFrame({"provider_name": ["<b>Acme</b>", "Beta"], "transparency_index": [20.0, 50.0],
-                         "records": [4, 9]})
+    prov = pl.DataFrame(
+        {"provider_name": ["<b>Acme</b>", "Beta"], "transparency_index": [20.0, 50.0], "records": [4, 9]}
+    )
     fig = transparency.plot_provider_index(prov, state="KY")
     assert fig.layout.title.text.startswith("&lt;b&gt;Acme&lt;/b&gt; has the least complete records in Kentucky")
 
@@ -152,3 +176,14 @@ def test_chart_modules_do_no_io(module):
     source = inspect.getsource(module)
     forbidden = [r"read_parquet", r"scan_parquet", r"httpx", r"urllib", r"open_snapshot", r"\.write_"]
     assert not [p for p in forbidden if re.search(p, source)]
+
+
+def test_breakdown_title_when_most_records_do_not_state_the_value():
+    from ler_analytics.metrics._frames import NOT_STATED
+
+    assert coverage.NOT_STATED == NOT_STATED
+    frame = pl.DataFrame({"delivery_mode": ["Not stated", "InPerson", "OnlineOnly"], "credential_count": [119, 35, 9]})
+    title = coverage.plot_breakdown(frame, "delivery_mode", state="WA", total=172).layout.title.text
+    assert title == (
+        "119 of 172 credentials in Washington do not state a delivery mode; the most common stated is In Person (35)"
+    )

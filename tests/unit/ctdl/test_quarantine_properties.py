@@ -10,12 +10,11 @@ import json
 from pathlib import Path
 
 import orjson
-import pyarrow as pa
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from ler_analytics.build import RAW_CHARS, read_record, rows_to_arrow
-from ler_analytics.ctdl.dtypes import arrow_schema
+from ler_analytics.build import RAW_CHARS, read_record, rows_to_frame
+from ler_analytics.ctdl.dtypes import polars_schema
 
 DATA = Path(__file__).resolve().parents[2] / "data" / "ctdl"
 ENVELOPE = orjson.loads(
@@ -83,16 +82,16 @@ def check_invariants(data: bytes):
     for table in rows.tables:
         table_rows = rows.as_dicts(table)
         if table_rows:  # every produced row must be storable in its Parquet table
-            pa.Table.from_pylist(table_rows, schema=arrow_schema(table))
-            rows_to_arrow(rows.tables[table], arrow_schema(table, internal=True))
+            rows_to_frame(table_rows, polars_schema(table))
+            rows_to_frame(rows.tables[table], polars_schema(table, internal=True), table=table)
     if quarantine:
-        pa.Table.from_pylist(quarantine, schema=arrow_schema("quarantine"))
+        rows_to_frame(quarantine, polars_schema("quarantine"))
     for q in quarantine:
         assert q["reason"] and len(q["reason"]) > 10
         assert q["source_file"] == "raw/test.jsonl.gz:1"
         assert len(q["raw"]) <= RAW_CHARS
     if envelopes:
-        pa.Table.from_pylist(envelopes, schema=arrow_schema("envelopes", internal=True))
+        rows_to_frame(envelopes, polars_schema("envelopes", internal=True))
     return rows, quarantine, envelopes
 
 

@@ -96,6 +96,18 @@ def test_reference_properties_are_told_from_literals_and_concepts():
     assert not schema.is_reference_property("ceterms:subjectWebpage")
     assert not schema.is_reference_property("ceterms:name")
     assert not schema.is_reference_property("ceterms:audienceLevelType")
+    assert schema.is_reference_property("ceterms:isPreparationFor")  # ConditionProfiles hold references
+    assert not schema.is_reference_property("ceterms:availableAt")  # a Place is a value, not a resource
+    assert not schema.is_reference_property("ceterms:estimatedCost")
+    assert schema.is_reference_property("ceterms:notInTheSchema")
+
+
+def test_resource_classes_are_the_ctid_bearing_ones():
+    assert schema.is_resource_class("ceterms:BachelorOfArtsDegree")
+    assert schema.is_resource_class("ceasn:Competency")
+    assert schema.is_resource_class("qdata:DataSetProfile")
+    assert not schema.is_resource_class("ceterms:Place")
+    assert not schema.is_resource_class("ceterms:ConditionProfile")
 
 
 def test_classes_for_table_matches_table_for_class():

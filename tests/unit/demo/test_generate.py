@@ -68,8 +68,7 @@ def test_ler_demo_command_prints_the_synthetic_label(tmp_path):
     from ler_analytics.cli import main
 
     out = tmp_path / "cli-demo"
-    result = CliRunner().invoke(main, ["demo", "--out", str(out), "--scale", str(TINY), "--seed", "8",
-                                       "--no-progress"])
+    result = CliRunner().invoke(main, ["demo", "--out", str(out), "--scale", str(TINY), "--seed", "8", "--no-progress"])
     assert result.exit_code == 0, result.output
     assert "Synthetic demonstration data" in result.output
     assert "demo:8/0.002" in result.output

@@ -1,0 +1,288 @@
+"""Skill gaps dashboard: the state's top gaps, gaps by occupation group, and one occupation drilled into."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ler_analytics.apps import widgets as w
+from ler_analytics.apps.base import DashboardApp
+from ler_analytics.apps.data import note_for
+
+TOP_N = 12
+GROUP_N = 3
+MAX_CREDENTIALS = 15
+
+
+class SkillGapsApp(DashboardApp):
+    """Skills employers ask for that the state's credentials do not teach."""
+
+    title = "Skill gaps"
+    subtitle = "Skills employers ask for that the state's credentials do not teach."
+    slug = "skill_gaps"
+
+    def _build_controls(self) -> None:
+        import ipywidgets as widgets
+
+        self.occupation = widgets.Dropdown(description="Occupation", layout={"width": "560px"})
+        self.occupation.add_class("ler-occupation-select")
+        self.occupation.observe(lambda change: self._on_occupation(change["new"]), names="value")
+        self._updating = False
+
+    def render(self) -> None:
+        """Fill the tiles and charts for the selected state."""
+        import polars as pl
+
+        from ler_analytics.charts import skills as charts
+        from ler_analytics.metrics.context import as_context
+        from ler_analytics.metrics.skills import (
+            compute_competency_coverage,
+            compute_skill_gap_index,
+            compute_top_skill_gaps,
+        )
+
+        ctx = as_context(self.snap)
+        state = self.state
+        self.layout(
+            (None, ["top"]),
+            ("Gaps by occupation group", ["groups"]),
+            ("Drill into one occupation", ["occupation", "credentials"]),
+        )
+        index = self.cached(("sgi", state), lambda: compute_skill_gap_index(ctx, state=state))
+        top = self.cached(("top", state), lambda: compute_top_skill_gaps(ctx, state=state, n=TOP_N))
+        coverage = self.cached(("coverage", state), lambda: compute_competency_coverage(ctx, state=state))
+        gaps = index.filter(pl.col("sgi") > 0).height
+        worst = top.sort("gap_rank").row(0, named=True) if top.height else None
+        median_cov = coverage["coverage_max"].median() if coverage.height else None
+        self.stats.value = w.stats_html(
+            [
+                w.Stat(
+                    "skills_with_gap",
+                    "Skills with a gap",
+                    gaps,
+                    f"{gaps:,}",
+                    f"of {index.height:,} demanded skills and knowledge areas",
+                ),
+                w.Stat(
+                    "top_gap",
+                    "Largest gap",
+                    None if worst is None else worst["sgi"],
+                    "–" if worst is None else f"{worst['sgi']:.2f}",
+                    "" if worst is None else str(worst["element_name"]),
+                ),
+                w.Stat(
+                    "occupations_aligned",
+                    "Occupations with credentials",
+                    coverage.height,
+                    f"{coverage.height:,}",
+                    "aligned to at least one credential",
+                ),
+                w.Stat(
+                    "median_coverage",
+                    "Median skill coverage",
+                    median_cov,
+                    "–" if median_cov is None else f"{median_cov * 100:.0f}%",
+                    "of an occupation's top skills, best credential",
+                ),
+            ]
+        )
+
+        def draw_top(card: w.ChartCard) -> None:
+            data = top.select(
+                "state_code",
+                "gap_rank",
+                "element_id",
+                "element_name",
+                "element_kind",
+                "category",
+                "demand",
+                "demand_share",
+                "supply_credentials",
+                "supply_share",
+                "sgi",
+            )
+            card.show(
+                charts.plot_top_skill_gaps(data, state=state),
+                data,
+                note=note_for(compute_top_skill_gaps),
+                filename=f"top_skill_gaps_{state}.csv",
+            )
+
+        self.guarded("top", "Top skill gaps", draw_top)
+
+        def draw_groups(card: w.ChartCard) -> None:
+            frame = self.cached(
+                ("groups", state), lambda: compute_top_skill_gaps(ctx, state=state, n=GROUP_N, by="soc_major_group")
+            )
+            data = frame.select(
+                "state_code",
+                "soc_major_group",
+                "soc_major_group_title",
+                "gap_rank",
+                "element_name",
+                "demand_share",
+                "supply_credentials",
+                "sgi",
+            )
+            table = (
+                data.sort(["soc_major_group", "gap_rank"])
+                .group_by("soc_major_group", "soc_major_group_title", maintain_order=True)
+                .agg(
+                    pl.col("element_name").str.join("; ").alias("gaps"),
+                    pl.col("supply_credentials").first().alias("top_gap_supply"),
+                )
+            )
+            card.show_html(
+                f"The top {GROUP_N} skill gaps of each occupation group in {_label(state)}",
+                w.table_html(
+                    table,
+                    {
+                        "soc_major_group_title": "Occupation group",
+                        "gaps": "Largest gaps",
+                        "top_gap_supply": "Credentials teaching the largest gap",
+                    },
+                    testid="group-gaps",
+                    empty="No occupation group has demand data for this state.",
+                ),
+                data,
+                note=note_for(compute_top_skill_gaps),
+                filename=f"skill_gaps_by_group_{state}.csv",
+            )
+
+        self.guarded("groups", "Gaps by occupation group", draw_groups)
+
+        options = [
+            (f"{r['soc_title']} ({r['soc_code']}) · {r['credentials_aligned']} credentials", r["soc_code"])
+            for r in coverage.sort(["credentials_aligned", "soc_code"], descending=[True, False]).iter_rows(named=True)
+        ]
+        self._updating = True
+        try:
+            current = self.occupation.value
+            self.occupation.options = options
+            values = [v for _, v in options]
+            self.occupation.value = current if current in values else (values[0] if values else None)
+        finally:
+            self._updating = False
+        card = self.card("occupation")
+        if self.occupation not in card.widget.children:
+            card.widget.children = (card.title, self.occupation, *card.widget.children[1:])
+        self._on_occupation(self.occupation.value, force=True)
+
+    def _on_occupation(self, soc: Any, *, force: bool = False) -> None:
+        if self._updating and not force:
+            return
+        self.guarded("occupation", "One occupation's top skills", lambda card: self._draw_occupation(card, soc))
+        self.guarded("credentials", "Credentials that teach them", lambda card: self._draw_credentials(card, soc))
+
+    def _occupation_frames(self, soc: str) -> tuple[dict[str, Any], Any]:
+        import polars as pl
+
+        from ler_analytics.metrics.context import as_context
+        from ler_analytics.metrics.skills import DEFAULT_K, DEFAULT_MIN_IMPORTANCE, occupation_profiles
+
+        ctx = as_context(self.snap)
+        coverage = self._cache[("coverage", self.state)]
+        row = coverage.filter(pl.col("soc_code") == soc).row(0, named=True)
+        profile = (
+            occupation_profiles(ctx, min_importance=DEFAULT_MIN_IMPORTANCE)
+            .filter(pl.col("soc_code") == soc)
+            .sort(["importance", "element_id"], descending=[True, False])
+            .head(DEFAULT_K)
+        )
+        uncovered = set(row["uncovered_elements"] or [])
+        data = profile.select(
+            "soc_code",
+            "element_id",
+            "element_name",
+            "element_kind",
+            "importance",
+            (~pl.col("element_name").is_in(list(uncovered))).alias("covered"),
+        )
+        return row, data
+
+    def _draw_occupation(self, card: w.ChartCard, soc: str | None) -> None:
+        from ler_analytics.charts import skills as charts
+        from ler_analytics.metrics.skills import compute_competency_coverage
+
+        if not soc:
+            card.show_message("One occupation's top skills", "No occupation is aligned to a credential in this state.")
+            return
+        row, data = self._occupation_frames(soc)
+        card.show(
+            charts.plot_occupation_skills(data, occupation=row["soc_title"], state=self.state),
+            data,
+            note=note_for(compute_competency_coverage),
+            filename=f"occupation_skills_{soc}_{self.state}.csv",
+        )
+
+    def _draw_credentials(self, card: w.ChartCard, soc: str | None) -> None:
+        import polars as pl
+
+        from ler_analytics.charts.theme import humanize
+        from ler_analytics.metrics.context import as_context
+        from ler_analytics.metrics.occupations import soc_links
+        from ler_analytics.metrics.skills import credential_elements
+
+        if not soc:
+            card.show_message("Credentials that teach them", "No occupation selected.")
+            return
+        ctx = as_context(self.snap)
+        _, profile = self._occupation_frames(soc)
+        linked = ctx.in_state(soc_links(ctx).filter(pl.col("soc_code") == soc).select("ctid").unique(), self.state)
+        taught = (
+            credential_elements(ctx)
+            .join(profile.select("element_id"), on="element_id", how="semi")
+            .join(linked.select("ctid"), on="ctid", how="semi")
+            .group_by("ctid")
+            .agg(
+                pl.col("element_name").sort().str.join("; ").alias("top_skills_taught"),
+                pl.len().alias("n_top_skills_taught"),
+            )
+        )
+        creds = self.snap.table("credentials").select("ctid", "name", "credential_type", "owner_ctid")
+        orgs = (
+            self.snap.table("organizations")
+            .select(pl.col("ctid").alias("owner_ctid"), pl.col("name").alias("provider_name"))
+            .unique("owner_ctid")
+        )
+        data = (
+            linked.select("ctid")
+            .unique()
+            .join(creds, on="ctid", how="left")
+            .join(orgs, on="owner_ctid", how="left")
+            .join(taught, on="ctid", how="left")
+            .with_columns(pl.col("n_top_skills_taught").fill_null(0).cast(pl.Int64))
+            .sort(["n_top_skills_taught", "name", "ctid"], descending=[True, False, False])
+            .head(MAX_CREDENTIALS)
+            .select("ctid", "name", "credential_type", "provider_name", "n_top_skills_taught", "top_skills_taught")
+        )
+        teaching = data.filter(pl.col("n_top_skills_taught") > 0).height
+        card.show_html(
+            f"{linked.select('ctid').n_unique()} credentials in {_label(self.state)} prepare for this occupation; "
+            f"{teaching} of those listed teach at least one of its top skills",
+            w.table_html(
+                data,
+                {
+                    "name": "Credential",
+                    "credential_type": "Type",
+                    "provider_name": "Provider",
+                    "n_top_skills_taught": "Top skills taught",
+                    "top_skills_taught": "Which",
+                },
+                testid="occupation-credentials",
+                empty="No credential is aligned to this occupation.",
+                formatters={"credential_type": humanize},
+            ),
+            data,
+            note=(
+                "Credentials attributed to the state and aligned to the occupation (SOC, explicit or inferred from "
+                "CIP), with the occupation's top O*NET skills and knowledge that their published competencies "
+                "match (ler_analytics.metrics.skills.credential_elements)."
+            ),
+            filename=f"occupation_credentials_{soc}_{self.state}.csv",
+        )
+
+
+def _label(state: str | None) -> str:
+    from ler_analytics.charts.theme import state_label
+
+    return state_label(state)
