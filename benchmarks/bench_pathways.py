@@ -90,7 +90,7 @@ def main() -> None:
     states = [s for s in US_STATES_AND_DC if s in set(attribution["state_code"].drop_nulls())][: args.baseline_states]
     started = time.perf_counter()
     for state in states:
-        ctids = attribution.filter(pl.col("state_code") == state)["ctid"]
+        ctids = attribution.filter(pl.col("state_code") == state)["ctid"].implode()
         subset = dict(tables)
         subset["credentials"] = tables["credentials"].filter(pl.col("ctid").is_in(ctids))
         compute_credential_pathways(subset)

@@ -9,7 +9,8 @@ class PhaseBars:
     """Turns ``{"phase", "done", "total", "records"}`` callbacks into one tqdm bar per phase."""
 
     LABELS = {"pages": "listing pages", "fetch": "envelopes", "catch-up": "catch-up", "reconcile": "reconcile",
-              "query": "query", "events": "events"}
+              "query": "query", "events": "events",
+              "finalize": "de-duplicating"}
 
     def __init__(self, enabled: bool = True) -> None:
         self.enabled = enabled

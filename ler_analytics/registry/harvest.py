@@ -685,8 +685,11 @@ class _Run:
         types: dict[tuple[int, int], str] = {}
         staged = 0
         bad: list[str] = []
+        total_staged = self.state.get("stats", {}).get("staged")
         for part_index, line_no, line in self.stage.iter_lines():
             staged += 1
+            if staged % 5000 == 0:
+                self.notify({"phase": "finalize", "done": staged, "total": total_staged, "records": len(best)})
             try:
                 envelope = orjson.loads(line)
             except orjson.JSONDecodeError as exc:  # cannot happen for validated bodies; never lose others
