@@ -111,9 +111,9 @@ def subset_naive_pandas(t: dict, state: str, bench_items: list[tuple[str, list[s
     """Naive per-state pandas: attribute (owner, offered-by, availableAt), then count, share and fill rates."""
     import pandas as pd
 
-    creds, orgs, locs = t["credentials"], t["organizations"], t["locations"]
-    owner = creds[["ctid", "owner_ctid"]].merge(orgs, left_on="owner_ctid", right_on="ctid", suffixes=("", "_o"))
-    offered = creds[["ctid", "offered_by_ctids"]].explode("offered_by_ctids").merge(
+    creds, orgs, locs = t["credentials"], t["organizations"].dropna(subset=["ctid"]), t["locations"]
+    owner = creds[["ctid", "owner_ctid"]].dropna().merge(orgs, left_on="owner_ctid", right_on="ctid", suffixes=("", "_o"))
+    offered = creds[["ctid", "offered_by_ctids"]].explode("offered_by_ctids").dropna().merge(
         orgs, left_on="offered_by_ctids", right_on="ctid", suffixes=("", "_o"))
     avail = locs[(locs.subject_table == "credentials") & (locs.role == "availableAt")].rename(
         columns={"subject_ctid": "ctid"})
@@ -137,6 +137,10 @@ def subset_naive_pandas(t: dict, state: str, bench_items: list[tuple[str, list[s
 def plain_groupby(creds: pl.DataFrame, orgs: pl.DataFrame, state: str) -> None:
     creds.join(orgs.filter(pl.col("state_code") == state).select(pl.col("ctid").alias("owner_ctid")),
                on="owner_ctid", how="semi").group_by("credential_type").len()
+
+
+def step(text: str) -> None:
+    print(f"  .. {text}", file=sys.stderr, flush=True)
 
 
 def timed(fn, *args, **kwargs) -> float:
@@ -170,6 +174,7 @@ def main(argv: list[str] | None = None) -> int:
         ctx = MetricsContext.from_snapshot(path)
         loads.append(time.perf_counter() - t0)
     res["load_s"] = statistics.median(loads)
+    step("loaded")
     t0 = time.perf_counter()
     ctx.prepare()
     res["prepare_s"] = time.perf_counter() - t0
@@ -178,23 +183,32 @@ def main(argv: list[str] | None = None) -> int:
     order = m.compute_state_coverage(ctx).sort("credential_count", descending=True)["state_code"].to_list()
     first = order[0]
     res["first_state"] = first
+    step("prepared")
     res["first_state_cold_s"] = timed(state_suite, ctx, first, previous)
+    step("first state")
     warm = {s: timed(state_suite, ctx, s, previous) for s in states if s != first}
     res["state_warm_median_s"] = statistics.median(warm.values())
     res["state_warm_p90_s"] = sorted(warm.values())[int(0.9 * len(warm))]
     res["state_warm_max_s"] = max(warm.values())
     res["all_states_loop_s"] = res["first_state_cold_s"] + sum(warm.values())
 
+    step("all states (loop)")
+    del previous
     fresh = MetricsContext.from_snapshot(path).prepare()
     fresh_prev = MetricsContext.from_snapshot(path).prepare()
     res["all_states_vectorised_s"] = timed(all_states_vectorised, fresh, fresh_prev)
 
+    step("all states (vectorised)")
+    del fresh, fresh_prev
+    gc.collect()
     # ---- baselines (same run) --------------------------------------------------------------------
     bench_items = [(r["item"], r["properties"]) for r in m.transparency.load_benchmark()
                    .filter(pl.col("class_group") == "credential").iter_rows(named=True)]
     tables = pandas_tables(path)
     sample = order[: args.baseline_states]
+    step("pandas tables")
     naive = [timed(subset_naive_pandas, tables, s, bench_items) for s in sample]
+    step("pandas baseline")
     cold_ctx = MetricsContext.from_snapshot(path).prepare()
     ours_cold = timed(subset_ours, cold_ctx, sample[0])
     ours = [timed(subset_ours, cold_ctx, s) for s in sample[1:]]

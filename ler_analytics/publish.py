@@ -186,9 +186,20 @@ def _site_css() -> str:
 
 
 def figure_html(fig: go.Figure, div_id: str) -> str:
-    """A plotly figure as a ``<div>`` + script that uses the shared plotly.js (no CDN, no inline library)."""
-    return fig.to_html(full_html=False, include_plotlyjs=False, div_id=div_id, config=PLOTLY_CONFIG,
-                       default_width="100%")
+    """A plotly figure as a card title + ``<div>`` + script using the shared plotly.js (no CDN, no inline library).
+
+    The figure's title (the finding) moves into an HTML heading so long findings wrap; chart
+    functions escape data text in titles with ``plotly_text``, so the title is already HTML-safe.
+    """
+    import plotly.graph_objects as go
+
+    copy = go.Figure(fig)
+    title = copy.layout.title.text or ""
+    copy.update_layout(title=None, margin={"t": 16})
+    heading = f"<h3 class='ler-card-title' data-testid='chart-title'>{title}</h3>" if title else ""
+    body = copy.to_html(full_html=False, include_plotlyjs=False, div_id=div_id, config=PLOTLY_CONFIG,
+                        default_width="100%")
+    return f"{heading}<div class='ler-figure'>{body}</div>"
 
 
 def _page(title: str, body: str, *, prefix: str, geo: bool) -> str:
@@ -261,9 +272,10 @@ def state_page(snap: Snapshot, state: str, numbers: dict[str, Any], sections: li
         for panel in section.panels:
             div_id = f"{section.key}-{panel.key}"
             if panel.figure is not None:
-                inner = f"<div class='ler-figure'>{figure_html(panel.figure, div_id)}</div>"
+                inner = figure_html(panel.figure, div_id)
             else:
-                inner = table_html(panel.data, panel.table_columns or {}, caption=panel.title)
+                inner = (f"<h3 class='ler-card-title' data-testid='chart-title'>{escape(panel.title)}</h3>"
+                         + table_html(panel.data, panel.table_columns or {}))
             download = ""
             if data_root is not None:
                 csv = data_root / state.lower() / f"{div_id}.csv"
@@ -336,9 +348,9 @@ def index_page(snap: Snapshot, table: Any, states: list[str]) -> str:
         "Choose a state (or click it on the map) for its coverage, transparency, skill gaps and pathways.</p>"
         "</header>",
         notice_html(snap),
-        "<div class='ler-card' data-panel='index-map'><div class='ler-figure'>",
+        "<div class='ler-card' data-panel='index-map'>",
         figure_html(fig, "index-map"),
-        "</div></div>",
+        "</div>",
         click,
         "<div class='ler-card'><table class='ler-table ler-states-table' data-testid='states-table'><thead><tr>"
         "<th>State</th><th>Code</th><th>Credentials</th><th>Per 10,000 workers</th><th>Transparency index</th>"

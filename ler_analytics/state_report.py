@@ -440,3 +440,84 @@ SECTIONS: dict[str, Callable[[Snapshot, str], Section]] = {
     "pathways": pathways_section,
 }
 """The sections of a state page of the static site, in order."""
+
+
+# ---- LER example and reproduction ------------------------------------------------------------------
+
+
+def ler_example(snap: Snapshot, *, n: int = 200, seed: int = 42, index: int = 0) -> Any:
+    """One synthetic LER explained ("what this means" card) as an IPython HTML object.
+
+    Args:
+        snap: the snapshot the LER's CTDL links are resolved against.
+        n: number of synthetic LERs in the folder (as for :func:`ler_section`).
+        seed: their random seed.
+        index: which LER of the folder (sorted by file name).
+    """
+    from IPython.display import HTML
+
+    from ler_analytics.ler import Explainer, explain_document, find_links, read_ler, to_html
+    from ler_analytics.ler.synthetic import ensure_synthetic_lers
+
+    files = sorted(ensure_synthetic_lers(snap, n=n, seed=seed).glob("ler-*.*"))
+    if not files:
+        raise LerError(f"no synthetic LERs were written for snapshot {snap.path}")
+    doc = read_ler(files[index % len(files)])
+    return HTML(to_html(explain_document(doc, Explainer(snap), find_links(doc))))
+
+
+def reproduction_headline(snap: Snapshot, state: str) -> dict[str, Any]:
+    """The headline numbers of a state report plus the identity of the snapshot they were computed from."""
+    info = snapshot_info(snap)
+    return {
+        **state_headline(snap, state),
+        "snapshot_id": info["id"],
+        "snapshot_date": info["date"],
+        "snapshot_source": info["source"],
+        "manifest_sha256": info["manifest_sha256"],
+    }
+
+
+def compare_headline(recomputed: dict[str, Any], reference: str | os.PathLike[str] | None) -> pl.DataFrame:
+    """Compare recomputed headline numbers with a published report's.
+
+    Args:
+        recomputed: from :func:`reproduction_headline` or :func:`state_headline`.
+        reference: a ``headline.json`` written by ``ler report``, or a site folder / ``site.json`` written
+            by ``ler publish``; None gives the recomputed numbers alone (``published`` is null).
+
+    Returns:
+        ``key, recomputed, published, matches`` (values as text), one row per headline key.
+
+    Raises:
+        LerError: the reference file is missing or does not hold this state.
+    """
+    import polars as pl
+
+    published: dict[str, Any] = {}
+    if reference is not None:
+        path = Path(reference)
+        if path.is_dir():
+            path = path / "site.json"
+        if not path.exists():
+            raise LerError(f"published report {path} not found; give a headline.json or a `ler publish` site folder")
+        data = json.loads(path.read_text(encoding="utf-8"))
+        if "headline" in data and "states" in data:  # a site.json: pick the state's numbers
+            state = recomputed.get("state_code")
+            if state not in data["headline"]:
+                raise LerError(f"site {path} has no page for {state!r}; it publishes {', '.join(data['states'])}")
+            published = data["headline"][state]
+        else:
+            published = data
+    keys = list(recomputed) + [k for k in published if k not in recomputed]
+    rows = [
+        {
+            "key": k,
+            "recomputed": None if recomputed.get(k) is None else str(recomputed.get(k)),
+            "published": None if k not in published else str(published[k]),
+            "matches": None if reference is None or k not in published else recomputed.get(k) == published[k],
+        }
+        for k in keys
+    ]
+    return pl.DataFrame(rows, schema={"key": pl.String, "recomputed": pl.String, "published": pl.String,
+                                      "matches": pl.Boolean})

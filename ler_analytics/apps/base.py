@@ -170,6 +170,17 @@ class DashboardApp:
             self._cache[key] = compute()
         return self._cache[key]
 
+    def state_rows(self, key: tuple[Any, ...], compute_all: Callable[[], Any], state: str | None = None) -> Any:
+        """Rows of one state from a metric computed once for every state (``state_code`` column).
+
+        A metric called with ``state=None`` returns every state's rows; filtering them gives the same
+        frame as calling it with ``state=...`` (tested), so switching state only filters cached frames.
+        """
+        import polars as pl
+
+        frame = self.cached(("all", *key), compute_all)
+        return frame.filter(pl.col("state_code") == (state or self.state))
+
     def card(self, key: str) -> w.ChartCard:
         """The card named ``key``, created on first use."""
         if key not in self.cards:

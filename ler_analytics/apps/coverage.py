@@ -45,8 +45,8 @@ class CoverageApp(DashboardApp):
         per_10k = mine["credentials_per_10k_workers"].item() if mine.height else None
         ranked = by_state.filter(pl.col("credential_count") > 0).sort("credential_count", descending=True)
         rank = ranked["state_code"].to_list().index(state) + 1 if state in ranked["state_code"].to_list() else None
-        uncovered = self.cached(("uncovered", state), lambda: compute_uncovered_occupations(ctx, state=state, top=15))
-        supply = self.cached(("supply", state), lambda: compute_supply_per_openings(ctx, state=state))
+        uncovered = self.state_rows(("uncovered",), lambda: compute_uncovered_occupations(ctx, top=15))
+        supply = self.state_rows(("supply",), lambda: compute_supply_per_openings(ctx))
         self.stats.value = w.stats_html(
             [
                 w.Stat("credentials", "Credentials", total, f"{total:,}", "attributed to the state"),
@@ -88,9 +88,7 @@ class CoverageApp(DashboardApp):
         for dimension, title in BREAKDOWNS:
 
             def draw(card: w.ChartCard, dimension: str = dimension) -> None:
-                frame = self.cached(
-                    ("coverage", state, dimension), lambda: compute_coverage(ctx, state=state, by=[dimension])
-                )
+                frame = self.state_rows(("coverage", dimension), lambda: compute_coverage(ctx, by=[dimension]))
                 data = frame.sort("credential_count", descending=True).head(TOP_N)
                 fig = charts.plot_breakdown(data, dimension, state=state, total=total)
                 extra = "" if frame.height <= TOP_N else f"Top {TOP_N} of {frame.height} values shown."

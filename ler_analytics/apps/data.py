@@ -33,36 +33,69 @@ def note_for(fn: Callable[..., Any] | str, extra: str = "") -> str:
 def headline_counts(snap: Snapshot, state: str) -> dict[str, int]:
     """Headline counts for one state, with the metrics' default state attribution.
 
-    * ``credentials``: distinct credentials attributed to the state (``compute_state_coverage``);
+    * ``credentials``: distinct credentials attributed to the state (equals ``compute_state_coverage``);
     * ``providers``: distinct organizations that own those credentials;
     * ``learning_opportunities``: distinct learning opportunities attributed to the state (same rule);
     * ``competencies``: distinct competencies those credentials and learning opportunities require,
       teach or assess (``connections`` edges to a CTID in the ``competencies`` table).
+
+    Computed once for every state (:func:`headline_counts_by_state`, cached on the snapshot's metrics
+    context) and then looked up, so switching state costs nothing.
     """
     import polars as pl
 
     from ler_analytics.metrics.context import as_context
-    from ler_analytics.metrics.coverage import compute_state_coverage
 
     ctx = as_context(snap)
-    cov = compute_state_coverage(ctx, state=state)
-    creds = ctx.attribution("credentials").filter(pl.col("state_code") == state).select("ctid").unique()
-    los = ctx.attribution("learning_opportunities").filter(pl.col("state_code") == state).select("ctid").unique()
-    owners = ctx.table("credentials").join(creds, on="ctid", how="semi")["owner_ctid"].drop_nulls().n_unique()
-    competencies = 0
+    frame = ctx.cached(("apps", "headline_counts"), lambda: headline_counts_by_state(snap))
+    row = frame.filter(pl.col("state_code") == state)
+    keys = ("credentials", "providers", "learning_opportunities", "competencies")
+    if row.height == 0:
+        return dict.fromkeys(keys, 0)
+    values = row.row(0, named=True)
+    return {k: int(values[k]) for k in keys}
+
+
+def headline_counts_by_state(snap: Snapshot):
+    """:func:`headline_counts` for every state at once: ``state_code`` and the four counts."""
+    import polars as pl
+
+    from ler_analytics.metrics.context import as_context
+
+    ctx = as_context(snap)
+    creds = ctx.attribution("credentials").filter(pl.col("state_code").is_not_null()).select("ctid", "state_code")
+    los = (
+        ctx.attribution("learning_opportunities")
+        .filter(pl.col("state_code").is_not_null())
+        .select("ctid", "state_code")
+    )
+    owners = ctx.table("credentials").select("ctid", "owner_ctid").unique("ctid")
+    per_cred = (
+        creds.join(owners, on="ctid", how="left")
+        .group_by("state_code")
+        .agg(
+            pl.col("ctid").n_unique().cast(pl.Int64).alias("credentials"),
+            pl.col("owner_ctid").drop_nulls().n_unique().cast(pl.Int64).alias("providers"),
+        )
+    )
+    per_lo = los.group_by("state_code").agg(pl.col("ctid").n_unique().cast(pl.Int64).alias("learning_opportunities"))
     names = set(snap.table_names())
     if {"connections", "competencies"} <= names:
-        edges = ctx.cached(("apps", "competency_edges"), lambda: _competency_edges(snap))
-        subjects = pl.concat([creds, los])
-        competencies = edges.join(subjects, left_on="subject_ctid", right_on="ctid", how="semi")[
-            "target_ctid"
-        ].n_unique()
-    return {
-        "credentials": int(cov["credential_count"].sum()),
-        "providers": int(owners),
-        "learning_opportunities": int(los.height),
-        "competencies": int(competencies),
-    }
+        edges = _competency_edges(snap)
+        per_comp = (
+            pl.concat([creds, los])
+            .join(edges, left_on="ctid", right_on="subject_ctid", how="inner")
+            .group_by("state_code")
+            .agg(pl.col("target_ctid").n_unique().cast(pl.Int64).alias("competencies"))
+        )
+    else:
+        per_comp = pl.DataFrame(schema={"state_code": pl.String, "competencies": pl.Int64})
+    out = per_cred
+    for other in (per_lo, per_comp):
+        out = out.join(other, on="state_code", how="full", coalesce=True)
+    return out.with_columns(
+        [pl.col(c).fill_null(0) for c in ("credentials", "providers", "learning_opportunities", "competencies")]
+    ).sort("state_code")
 
 
 def _competency_edges(snap: Snapshot):

@@ -36,15 +36,15 @@ class StateOverviewApp(DashboardApp):
             (None, ["transparency", "change"]),
             ("Newest records", ["recent"]),
         )
-        counts = self.cached(("headline", state), lambda: headline_counts(self.snap, state))
+        counts = headline_counts(self.snap, state)
         index_by_state = self.cached(
             ("transparency_by_state",), lambda: compute_transparency_index(ctx, by=("state_code",))
         )
         national_index = self.cached(("transparency_us",), lambda: compute_transparency_index(ctx, by=()))
         us_index = national_index["transparency_index"].item() if national_index.height else None
-        mine = self.cached(("transparency", state), lambda: compute_transparency_index(ctx, state=state))
+        mine = index_by_state.filter(pl.col("state_code") == state)
         index = mine["transparency_index"].item() if mine.height else None
-        signals = self.cached(("quality", state), lambda: compute_quality_signals(ctx, state=state, by=("state_code",)))
+        signals = self.state_rows(("quality",), lambda: compute_quality_signals(ctx, by=("state_code",)))
         us_signals = self.cached(("quality_us",), lambda: compute_quality_signals(ctx, by=()))
         share = {r["signal"]: r["share"] for r in signals.iter_rows(named=True)}
         prev = self.cached(("previous",), lambda: previous_snapshot(self.snap))
@@ -131,9 +131,8 @@ class StateOverviewApp(DashboardApp):
         self.guarded("quality", "Quality signals", draw_quality)
 
         def draw_types(card: w.ChartCard) -> None:
-            frame = self.cached(
-                ("coverage", state, "credential_type"),
-                lambda: compute_coverage(ctx, state=state, by=["credential_type"]),
+            frame = self.state_rows(
+                ("coverage", "credential_type"), lambda: compute_coverage(ctx, by=["credential_type"])
             )
             data = frame.sort("credential_count", descending=True).head(10)
             fig = coverage_charts.plot_breakdown(data, "credential_type", state=state, total=counts["credentials"])

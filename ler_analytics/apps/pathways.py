@@ -194,7 +194,7 @@ class PathwaysApp(DashboardApp):
             self.pathway.options = options
         card = self.card("pathway")
         if self.pathway not in card.widget.children:
-            card.widget.children = (card.title, self.pathway, *card.widget.children[1:])
+            card.widget.children = (self.pathway, *card.widget.children)
         self._draw_pathway(self.pathway.value)
 
     def _draw_pathway(self, pathway_ctid: Any) -> None:

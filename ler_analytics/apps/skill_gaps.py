@@ -45,7 +45,8 @@ class SkillGapsApp(DashboardApp):
         self.layout(
             (None, ["top"]),
             ("Gaps by occupation group", ["groups"]),
-            ("Drill into one occupation", ["occupation", "credentials"]),
+            ("Drill into one occupation", ["occupation"]),
+            (None, ["credentials"]),
         )
         index = self.cached(("sgi", state), lambda: compute_skill_gap_index(ctx, state=state))
         top = self.cached(("top", state), lambda: compute_top_skill_gaps(ctx, state=state, n=TOP_N))
@@ -164,7 +165,7 @@ class SkillGapsApp(DashboardApp):
             self._updating = False
         card = self.card("occupation")
         if self.occupation not in card.widget.children:
-            card.widget.children = (card.title, self.occupation, *card.widget.children[1:])
+            card.widget.children = (self.occupation, *card.widget.children)
         self._on_occupation(self.occupation.value, force=True)
 
     def _on_occupation(self, soc: Any, *, force: bool = False) -> None:

@@ -34,20 +34,21 @@ class TransparencyApp(DashboardApp):
         ctx = as_context(self.snap)
         state = self.state
         self.layout(
-            (None, ["fill_rates", "by_type"]),
+            (None, ["fill_rates"]),
+            ("By credential type", ["by_type"]),
             ("Providers", ["providers"]),
             ("Provider data to-do list", ["todo"]),
         )
-        mine = self.cached(("index", state), lambda: compute_transparency_index(ctx, state=state))
+        mine = self.state_rows(("index",), lambda: compute_transparency_index(ctx, by=("state_code",)))
         us = self.cached(("index_us",), lambda: compute_transparency_index(ctx, by=()))
-        fill = self.cached(("fill", state), lambda: compute_fill_rates(ctx, state=state))
+        fill = self.state_rows(("fill",), lambda: compute_fill_rates(ctx, by=("state_code",)))
         index = mine["transparency_index"].item() if mine.height else None
         us_index = us["transparency_index"].item() if us.height else None
         records = int(mine["records"].item()) if mine.height else 0
         rated = fill.filter(pl.col("fill_rate").is_not_null()).sort(["fill_rate", "label"])
         worst = rated.row(0, named=True) if rated.height else None
-        providers = self.cached(
-            ("providers", state), lambda: compute_transparency_index(ctx, state=state, by=("state_code", "provider"))
+        providers = self.state_rows(
+            ("providers",), lambda: compute_transparency_index(ctx, by=("state_code", "provider"))
         )
         self.stats.value = w.stats_html(
             [
@@ -89,8 +90,8 @@ class TransparencyApp(DashboardApp):
         self.guarded("fill_rates", "Fill rates by item", draw_fill)
 
         def draw_by_type(card: w.ChartCard) -> None:
-            frame = self.cached(
-                ("fill_type", state), lambda: compute_fill_rates(ctx, state=state, by=("state_code", "credential_type"))
+            frame = self.state_rows(
+                ("fill_type",), lambda: compute_fill_rates(ctx, by=("state_code", "credential_type"))
             )
             top = (
                 frame.group_by("credential_type")

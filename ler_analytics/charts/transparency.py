@@ -58,7 +58,7 @@ def plot_fill_rates_by_type(frame: pl.DataFrame, *, state: str | None, type_col:
             f"{plotly_text(worst['_type'])} records in {state_label(state)} are the least complete "
             f"(average fill rate {fmt_pct(worst['m'])})"
         )
-    return plot_heatmap(rows, "label", "_type", "fill_rate", title=title, value_label="fill rate")
+    return plot_heatmap(rows, "_type", "label", "fill_rate", title=title, value_label="fill rate")
 
 
 def plot_provider_index(frame: pl.DataFrame, *, state: str | None) -> go.Figure:
@@ -74,7 +74,8 @@ def plot_provider_index(frame: pl.DataFrame, *, state: str | None) -> go.Figure:
         low = frame.sort("transparency_index").row(0, named=True)
         title = (
             f"{plotly_text(low['provider_name'])} has the least complete records in {state_label(state)} "
-            f"(index {fmt_num(low['transparency_index'], digits=0)} of 100 over {low['records']:,} records)"
+            f"(index {fmt_num(low['transparency_index'], digits=0)} of 100 over {low['records']:,} "
+            f"record{'' if low['records'] == 1 else 's'})"
         )
     return plot_ranked_bars(
         frame,

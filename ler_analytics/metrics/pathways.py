@@ -31,7 +31,7 @@ Per-credential measures (:func:`compute_credential_pathways`) and their per-stat
 (:func:`compute_pathway_summary`) are computed once for the whole snapshot and then filtered by
 state, so all states together take about as long as one. They run on the same edges as
 :func:`pathway_graph` with linear-time code (breadth-first search for depth to a destination,
-Tarjan's strongly connected components for chain length) rather than through networkx objects,
+scipy's strongly connected components and polars joins for chain length) rather than through networkx objects,
 which keeps all states well inside the 10-second budget at the Registry's full size.
 """
 
@@ -228,69 +228,51 @@ def _distances_to(successors: Mapping[str, Any], targets: set[str]) -> dict[str,
     return dist
 
 
-def _strong_components(successors: Mapping[str, Any]) -> dict[str, int]:
-    """Strongly connected component id of every node (iterative Tarjan; ids in reverse topological order)."""
-    index: dict[str, int] = {}
-    low: dict[str, int] = {}
-    comp: dict[str, int] = {}
-    stack: list[str] = []
-    on_stack: set[str] = set()
-    counter = 0
-    n_comp = 0
-    for root in successors:
-        if root in index:
-            continue
-        work = [(root, iter(successors.get(root, ())))]
-        index[root] = low[root] = counter
-        counter += 1
-        stack.append(root)
-        on_stack.add(root)
-        while work:
-            node, it = work[-1]
-            advanced = False
-            for nxt in it:
-                if nxt not in index:
-                    index[nxt] = low[nxt] = counter
-                    counter += 1
-                    stack.append(nxt)
-                    on_stack.add(nxt)
-                    work.append((nxt, iter(successors.get(nxt, ()))))
-                    advanced = True
-                    break
-                if nxt in on_stack:
-                    low[node] = min(low[node], index[nxt])
-            if advanced:
-                continue
-            work.pop()
-            if work:
-                parent = work[-1][0]
-                low[parent] = min(low[parent], low[node])
-            if low[node] == index[node]:
-                while True:
-                    member = stack.pop()
-                    on_stack.discard(member)
-                    comp[member] = n_comp
-                    if member == node:
-                        break
-                n_comp += 1
-    return comp
+def _longest_chains(edges: pl.DataFrame) -> pl.DataFrame:
+    """Most steps from each node to a node with no next step; a cycle's nodes count as one step.
 
+    Args:
+        edges: ``from_ctid, to_ctid`` (distinct).
 
-def _longest_chains(successors: Mapping[str, Any]) -> dict[str, int]:
-    """Most steps from each node to a node with no next step; the nodes of a cycle count as one step."""
-    comp = _strong_components(successors)
-    # Tarjan numbers components in reverse topological order: successors' components come first
-    comp_succ: dict[int, set[int]] = {}
-    for node, nexts in successors.items():
-        c = comp[node]
-        for nxt in nexts:
-            d = comp[nxt]
-            if d != c:
-                comp_succ.setdefault(c, set()).add(d)
-    longest: dict[int, int] = {}
-    for c in range(max(comp.values(), default=-1) + 1):
-        longest[c] = 1 + max((longest[d] for d in comp_succ.get(c, ())), default=-1)
-    return {node: longest[c] for node, c in comp.items()}
+    Returns:
+        ``ctid, chain_length`` for every node of ``edges``. Strongly connected components come from
+        scipy's ``csgraph.connected_components`` (C code); the longest path over the condensed acyclic
+        graph is relaxed level by level with polars joins (as many rounds as the longest chain).
+    """
+    import numpy as np
+    from scipy.sparse import csr_matrix
+    from scipy.sparse.csgraph import connected_components
+
+    nodes = pl.concat([edges["from_ctid"], edges["to_ctid"]]).unique().sort()
+    if nodes.is_empty():
+        return pl.DataFrame(schema={"ctid": pl.String, "chain_length": pl.Int64})
+    ids = pl.DataFrame({"ctid": nodes, "i": pl.int_range(nodes.len(), eager=True)})
+    coded = edges.join(ids.rename({"ctid": "from_ctid", "i": "a"}), on="from_ctid").join(
+        ids.rename({"ctid": "to_ctid", "i": "b"}), on="to_ctid")
+    n = nodes.len()
+    matrix = csr_matrix((np.ones(coded.height, dtype=np.int8), (coded["a"].to_numpy(), coded["b"].to_numpy())),
+                        shape=(n, n))
+    _, labels = connected_components(matrix, directed=True, connection="strong")
+    comp = pl.DataFrame({"i": np.arange(n), "c": labels.astype(np.int64)})
+    dag = (
+        coded.join(comp.rename({"i": "a", "c": "ca"}), on="a").join(comp.rename({"i": "b", "c": "cb"}), on="b")
+        .filter(pl.col("ca") != pl.col("cb")).select("ca", "cb").unique()
+    )
+    length = pl.DataFrame({"c": np.unique(labels).astype(np.int64)}).with_columns(pl.lit(0, pl.Int64).alias("L"))
+    for _ in range(n + 1):
+        step = (
+            dag.join(length.rename({"c": "cb"}), on="cb")
+            .group_by("ca").agg((pl.col("L").max() + 1).alias("L_new"))
+            .rename({"ca": "c"})
+        )
+        updated = length.join(step, on="c", how="left").with_columns(
+            pl.max_horizontal("L", pl.col("L_new").fill_null(0)).alias("L_next"))
+        if (updated["L_next"] == updated["L"]).all():
+            break
+        length = updated.select("c", pl.col("L_next").alias("L"))
+    return (
+        ids.join(comp, on="i").join(length, on="c").select("ctid", pl.col("L").cast(pl.Int64).alias("chain_length"))
+    )
 
 
 def _credential_pathways(data: Source) -> pl.DataFrame:
@@ -311,7 +293,7 @@ def _credential_pathways(data: Source) -> pl.DataFrame:
     destinations = set(proxies.filter(pl.col("is_destination").fill_null(False))["proxy_for_ctid"].to_list())
     on_pathway = set(proxies["proxy_for_ctid"].to_list())
     to_destination = _distances_to(successors, destinations)
-    chains = _longest_chains(successors)
+    chains = _longest_chains(best.select("from_ctid", "to_ctid"))
     out_deg = best.group_by(pl.col("from_ctid").alias("ctid")).agg(
         pl.len().alias("next_steps"), pl.col("_p").any().alias("_p_out"))
     in_deg = best.group_by(pl.col("to_ctid").alias("ctid")).agg(
@@ -320,14 +302,10 @@ def _credential_pathways(data: Source) -> pl.DataFrame:
     soc = _table(data, "alignments").filter(
         (pl.col("code_system") == "SOC") & pl.col("code").is_not_null()
     ).select(pl.col("subject_ctid").alias("ctid")).unique().with_columns(pl.lit(True).alias("has_occupation"))
-    keys = list(chains)
-    measures = pl.DataFrame(
-        {
-            "ctid": keys,
-            "chain_length": [chains[k] for k in keys],
-            "depth_to_destination": [to_destination.get(k) for k in keys],
-        },
-        schema={"ctid": pl.String, "chain_length": pl.Int64, "depth_to_destination": pl.Int64},
+    measures = chains.join(
+        pl.DataFrame({"ctid": list(to_destination), "depth_to_destination": list(to_destination.values())},
+                     schema={"ctid": pl.String, "depth_to_destination": pl.Int64}),
+        on="ctid", how="full", coalesce=True,
     )
     out = (
         creds.unique("ctid", keep="first")

@@ -79,9 +79,29 @@ def parse_time(value: object) -> datetime | None:
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
-def envelope_key(envelope: dict[str, Any]) -> tuple[str | None, datetime, datetime]:
-    """``(ctid, updated_at, created_at)`` of an envelope (times default to the epoch)."""
+def record_key(envelope: dict[str, Any]) -> str | None:
+    """The identity of an envelope, used to de-duplicate and count.
+
+    Its CTID (``envelope_ceterms_ctid``, else the main node's ``ceterms:ctid``, as the Registry
+    derives it), else ``envelope:<envelope_id>``.
+    """
     ctid = normalize_ctid(envelope.get("envelope_ceterms_ctid"))
+    if ctid:
+        return ctid
+    decoded = envelope.get("decoded_resource")
+    if isinstance(decoded, dict):
+        graph = decoded.get("@graph")
+        nodes = graph if isinstance(graph, list) else [decoded]
+        for node in nodes[:1]:
+            if isinstance(node, dict) and (ctid := normalize_ctid(node.get("ceterms:ctid"))):
+                return ctid
+    envelope_id = envelope.get("envelope_id")
+    return f"envelope:{str(envelope_id).lower()}" if envelope_id else None
+
+
+def envelope_key(envelope: dict[str, Any]) -> tuple[str | None, datetime, datetime]:
+    """``(key, updated_at, created_at)`` of an envelope (key from :func:`record_key`; times default to the epoch)."""
+    ctid = record_key(envelope)
     headers = envelope.get("node_headers") if isinstance(envelope.get("node_headers"), dict) else {}
     updated = parse_time(envelope.get("updated_at")) or parse_time(headers.get("updated_at"))
     created = parse_time(envelope.get("created_at")) or parse_time(headers.get("created_at"))
@@ -109,7 +129,7 @@ def _ctid_of(envelope: dict[str, Any]) -> str | None:
     value = envelope.get("envelope_ceterms_ctid")
     if isinstance(value, str) and len(value) == 39 and value.startswith(("ce-", "CE-")):
         return value.lower()  # the usual case, without a regex
-    return normalize_ctid(value)
+    return record_key(envelope)
 
 
 def _iso(value: datetime) -> str:
@@ -546,26 +566,26 @@ class _Run:
 
         def fetch(ctid: str):
             try:
-                raw = self.reg.envelope_bytes(ctid)
+                return self.reg.envelope_bytes(ctid.removeprefix("envelope:"))  # by CTID, or by envelope id
             except RegistryError as exc:
                 if exc.status == 404:
                     return None
                 raise
-            return raw
 
         def on_done(ctid: str, raw: bytes | None) -> None:
             if raw is None:
                 gone.append(ctid)
             else:
                 got[ctid] = orjson.loads(raw)
-                self.stage.write(raw, normalize_ctid(got[ctid].get("envelope_ceterms_ctid")))
+                self.stage.write(raw, record_key(got[ctid]))
             self.notify({"phase": phase, "done": already + len(got) + len(gone), "total": total,
                          "records": len(got)})
 
         def commit(tasks: list[str]) -> None:
             fetched.extend(tasks)
             deleted = self.state.setdefault("deleted_now", [])
-            deleted.extend(c for c in tasks if c in set(gone))
+            gone_now = set(gone)
+            deleted.extend(c for c in tasks if c in gone_now)
             self.stage.checkpoint()
 
         self._run_tasks(ctids, fetch, on_done, commit)
@@ -629,49 +649,58 @@ class _Run:
                 break
             passes += 1
             self.state["stats"]["reconcile_passes"] = passes
-            missing = self._reconcile(have)
+            missing, extra = self._reconcile(have)
+            # records we hold that the live listing does not show any more were removed without an
+            # event we saw: drop them (if one was only skipped by a shift, the next check finds it)
+            self.state["deleted"] = sorted(set(self.state.get("deleted", [])) | extra)
             self._fetch_ctids(sorted(missing), phase="reconcile", total=len(missing))
+            self.state["deleted"] = sorted(set(self.state["deleted"]) | set(self.state.pop("deleted_now", [])))
             self.stage.checkpoint()
         self.state["phase"] = "finalize"
         self.stage.save()
 
     def _probe(self, ctids: list[str]) -> dict[str, tuple[bytes, dict[str, Any]]]:
-        """Fetch envelopes without staging them (to test whether new records match a filter)."""
-        out: dict[str, tuple[bytes, dict[str, Any]]] = {}
-        for ctid in ctids:
+        """Fetch envelopes without staging them (to test whether changed records match a filter)."""
+
+        def one(ctid: str) -> tuple[str, bytes | None]:
             try:
-                raw = self.reg.envelope_bytes(ctid)
+                return ctid, self.reg.envelope_bytes(ctid)
             except RegistryError as exc:
                 if exc.status == 404:
-                    continue
+                    return ctid, None
                 raise
-            out[ctid] = (raw, orjson.loads(raw))
+
+        out: dict[str, tuple[bytes, dict[str, Any]]] = {}
+        with ThreadPoolExecutor(max_workers=self.reg.concurrency, thread_name_prefix="ler-probe") as pool:
+            for ctid, raw in pool.map(one, ctids):
+                if raw is not None:
+                    out[ctid] = (raw, orjson.loads(raw))
         return out
 
     def _distinct_ctids(self) -> set[str]:
         if self.stage.ctids is None:  # after a resume: read the staged lines once
             self.stage.ctids = set()
             for _, _, line in self.stage.iter_lines():
-                ctid = normalize_ctid(orjson.loads(line).get("envelope_ceterms_ctid"))
+                ctid = record_key(orjson.loads(line))
                 if ctid:
                     self.stage.ctids.add(ctid)
         return self.stage.ctids - set(self.state.get("deleted", []))
 
-    def _reconcile(self, have: set[str]) -> set[str]:
-        """CTIDs in the live listing that we do not hold (metadata-only pages: small)."""
+    def _reconcile(self, have: set[str]) -> tuple[set[str], set[str]]:
+        """``(missing, extra)``: CTIDs listed live but not held, and held but not listed (metadata-only pages)."""
         listed: set[str] = set()
         page = 1
         while True:
             result = self.reg.envelopes(page, self.per_page, metadata_only=True)
             for item in result.items:
-                ctid = normalize_ctid(item.get("envelope_ceterms_ctid"))
-                if ctid:
-                    listed.add(ctid)
+                key = record_key(item)
+                if key:
+                    listed.add(key)
             self.notify({"phase": "reconcile", "done": page, "total": result.total_pages, "records": len(listed)})
             if len(result.items) < self.per_page:
                 break
             page += 1
-        return listed - have
+        return listed - have, have - listed
 
     # -- phase 5
     def finalize(self) -> dict[str, Any]:

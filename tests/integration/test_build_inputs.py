@@ -202,3 +202,38 @@ def test_cli_build_prints_counts_and_exit_codes(tmp_path):
     failed = runner.invoke(main, ["build", str(empty)])
     assert failed.exit_code == 1 and "holds no Registry JSON" in failed.output
     assert "Traceback" not in failed.output
+
+
+def test_a_huge_json_array_file_is_streamed_element_by_element(tmp_path, monkeypatch):
+    import ler_analytics.build as build_module
+
+    monkeypatch.setattr(build_module, "WHOLE_FILE_LIMIT", 1000)  # pretend the file is multi-GB
+    src = tmp_path / "in"
+    src.mkdir()
+    docs = [real_envelope("OrganizationEnvelope.json"), real_envelope("CostManifest.json"), 17,
+            {"weird": 'a string with ] and [ and \\" and , inside'}, real_envelope("AssessmentEnvelope.json")]
+    (src / "big.json").write_bytes(b"  [\n" + b" ,\n".join(orjson.dumps(d) for d in docs) + b"\n]\n")
+    counts = build(src, workers=1)
+    snap = la.open_snapshot(default_out(src))
+    assert counts["envelopes"] == 3 and counts["assessments"] == 1 and counts["other_resources"] == 1
+    q = snap.quarantine.sort("source_file")
+    assert q["source_file"].to_list() == ["raw/files/big.json:#3", "raw/files/big.json:#4"]
+    assert "JSON int" in q["reason"][0] and "not an envelope" in q["reason"][1]
+
+
+def test_split_json_array_handles_strings_nesting_and_chunk_edges():
+    import io
+
+    from ler_analytics.build import _split_json_array
+
+    items = [{"a": "x]y,z\\\"", "b": [1, [2, {"c": "}"}]]}, "plain", 3.5, None, [], {"d": "é" * 10}]
+    data = orjson.dumps(items)
+    for size in (1, 2, 7, 64, 1 << 20):
+        class Chunked(io.BytesIO):
+            def read(self, n=-1, _size=size):
+                return super().read(min(n, _size) if n and n > 0 else _size)
+
+        got = [orjson.loads(b) for _, b in _split_json_array(Chunked(data), "f")]
+        assert got == items, size
+        tail = orjson.dumps([{"x": 1}, None])
+        assert [orjson.loads(b) for _, b in _split_json_array(Chunked(tail), "f")] == [{"x": 1}, None]

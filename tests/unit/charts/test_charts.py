@@ -158,8 +158,8 @@ def test_transparency_charts():
     )
     fig = transparency.plot_fill_rates_by_type(by_type, state="KY")
     heat = fig.data[0]
-    assert list(heat.x) == ["Cost", "QA"] and list(heat.y) == ["Badge", "Bachelor Degree"]
-    assert heat.z[0] == (0.1, 0.3) or list(heat.z[0]) == [0.1, 0.3]
+    assert list(heat.x) == ["Badge", "Bachelor Degree"] and list(heat.y) == ["Cost", "QA"]
+    assert list(heat.z[0]) == [0.1, 0.9] and list(heat.z[1]) == [0.3, 0.7]
     assert fig.layout.title.text.startswith("Badge records in Kentucky are the least complete (average fill rate 20%)")
     prov = pl.DataFrame(
         {"provider_name": ["<b>Acme</b>", "Beta"], "transparency_index": [20.0, 50.0], "records": [4, 9]}

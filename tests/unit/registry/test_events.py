@@ -40,3 +40,13 @@ def test_envelope_key_reads_top_level_or_node_header_times():
     assert ctid == A and updated.year == 2019 and created.year == 2017
     env["updated_at"] = "2020-01-01T00:00:00.000Z"
     assert envelope_key(env)[1].year == 2020
+
+
+def test_record_key_falls_back_to_the_main_node_then_the_envelope_id():
+    from ler_analytics.registry.harvest import record_key
+
+    assert record_key({"envelope_ceterms_ctid": A.upper()}) == A
+    assert record_key({"decoded_resource": {"@graph": [{"ceterms:ctid": B}, {"@id": "_:x"}]}}) == B
+    assert record_key({"decoded_resource": {"ceterms:ctid": B}}) == B
+    assert record_key({"envelope_id": "ABC-1"}) == "envelope:abc-1"
+    assert record_key({}) is None
