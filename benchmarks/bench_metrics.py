@@ -112,7 +112,8 @@ def subset_naive_pandas(t: dict, state: str, bench_items: list[tuple[str, list[s
     import pandas as pd
 
     creds, orgs, locs = t["credentials"], t["organizations"].dropna(subset=["ctid"]), t["locations"]
-    owner = creds[["ctid", "owner_ctid"]].dropna().merge(orgs, left_on="owner_ctid", right_on="ctid", suffixes=("", "_o"))
+    owner = creds[["ctid", "owner_ctid"]].dropna().merge(orgs, left_on="owner_ctid", right_on="ctid",
+                                                         suffixes=("", "_o"))
     offered = creds[["ctid", "offered_by_ctids"]].explode("offered_by_ctids").dropna().merge(
         orgs, left_on="offered_by_ctids", right_on="ctid", suffixes=("", "_o"))
     avail = locs[(locs.subject_table == "credentials") & (locs.role == "availableAt")].rename(

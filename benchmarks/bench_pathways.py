@@ -16,6 +16,7 @@ Measures, in one run, on the same tables:
 Usage:
   python benchmarks/bench_pathways.py --scale 0.05
   python benchmarks/bench_pathways.py --snapshot /path/to/built/scale1
+  python benchmarks/bench_pathways.py --snapshot /path/to/scale0.1 --replicate 10   # labelled stand-in
 """
 
 from __future__ import annotations
@@ -44,6 +45,40 @@ def ensure_snapshot(args: argparse.Namespace) -> Path:
     return path
 
 
+TABLES = ("credentials", "organizations", "locations", "connections", "pathway_components", "pathways",
+          "transfer_values", "alignments", "learning_opportunities", "assessments", "competencies")
+
+
+def replicate(snap: object, copies: int) -> dict:
+    """The snapshot's tables repeated ``copies`` times with every CTID rewritten per copy (``ce-<copy>…``).
+
+    Each copy is a disjoint replica of the same Registry (same graph shape, same states), so the result
+    has ``copies`` times the credentials and edges: a stand-in for a larger snapshot, labelled as such.
+    """
+    import polars as pl
+
+    def remap(expr: pl.Expr, i: int) -> pl.Expr:
+        return pl.lit(f"ce-{i:02x}") + expr.str.slice(5)
+
+    out = {}
+    for name in TABLES:
+        if name not in snap.table_names():  # type: ignore[attr-defined]
+            continue
+        frame = snap.table(name)  # type: ignore[attr-defined]
+        parts = []
+        for i in range(copies):
+            cols = []
+            for col, dtype in frame.schema.items():
+                if dtype == pl.String and col.endswith("ctid"):
+                    cols.append(pl.when(pl.col(col).str.starts_with("ce-")).then(remap(pl.col(col), i))
+                                .otherwise(pl.col(col)).alias(col))
+                elif dtype == pl.List(pl.String) and col.endswith("ctids"):
+                    cols.append(pl.col(col).list.eval(remap(pl.element(), i)).alias(col))
+            parts.append(frame.with_columns(cols) if cols else frame)
+        out[name] = pl.concat(parts)
+    return out
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--snapshot")
@@ -51,6 +86,8 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=42)
     parser.add_argument("--workdir", default="/tmp/ler-graph-bench")
     parser.add_argument("--baseline-states", type=int, default=5)
+    parser.add_argument("--replicate", type=int, default=1,
+                        help="repeat the tables N times with remapped CTIDs (a labelled stand-in for a bigger scale)")
     parser.add_argument("--json")
     args = parser.parse_args()
 
@@ -76,8 +113,16 @@ def main() -> None:
     out: dict = {"snapshot": str(path), "import_scipy_csgraph_s": out_imports}
     print(f"(import scipy.sparse.csgraph, once per process: {out_imports:.1f} s; not in the timings below)", flush=True)
 
-    started = time.perf_counter()
-    ctx = MetricsContext.from_snapshot(snap)
+    if args.replicate > 1:
+        tables = replicate(snap, args.replicate)
+        out["replicated"] = args.replicate
+        print(f"REPLICATED x{args.replicate}: {tables['credentials'].height:,} credentials, "
+              f"{tables['connections'].height:,} connections (stand-in for a larger scale)", flush=True)
+        started = time.perf_counter()
+        ctx = MetricsContext(tables, label=f"{path} x{args.replicate}")
+    else:
+        started = time.perf_counter()
+        ctx = MetricsContext.from_snapshot(snap)
     summary = compute_pathway_summary(ctx)
     out["all_states_cold_s"] = time.perf_counter() - started
     print(f"(a) all states + US, cold (read tables, build graph, measures): {out['all_states_cold_s']:.2f} s; "
@@ -90,8 +135,8 @@ def main() -> None:
 
     # (b) naive: per state, subset the tables and recompute everything
     attribution = ctx.attribution("credentials")
-    tables = {name: snap.table(name) for name in ("credentials", "connections", "pathway_components",
-                                                  "transfer_values", "alignments")}
+    tables = {name: ctx.table(name) for name in ("credentials", "connections", "pathway_components",
+                                                 "transfer_values", "alignments")}
     states = [s for s in US_STATES_AND_DC if s in set(attribution["state_code"].drop_nulls())][: args.baseline_states]
     started = time.perf_counter()
     for state in states:

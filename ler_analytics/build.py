@@ -557,7 +557,13 @@ def _input_files(path: Path) -> list[Path]:
         return [path]
     files = []
     for root, dirs, names in os.walk(path):
-        dirs[:] = sorted(d for d in dirs if not d.startswith(".") and not d.endswith(SNAPSHOT_SUFFIX))
+        dirs[:] = sorted(
+            d
+            for d in dirs
+            if not d.startswith(".")
+            and not d.endswith(SNAPSHOT_SUFFIX)
+            and not (Path(root) / d / snap.MANIFEST).exists()  # a snapshot inside the input (e.g. --out)
+        )
         for name in sorted(names):
             candidate = Path(root) / name
             if _is_input_file(candidate):

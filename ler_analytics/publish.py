@@ -315,9 +315,9 @@ def index_page(snap: Snapshot, table: Any, states: list[str]) -> str:
         table: :func:`~ler_analytics.state_report.states_table` rows of every state (the map shows them all).
         states: the published states (the table lists these; clicking one on the map opens its page).
     """
-    from ler_analytics.apps.widgets import footer_html, notice_html
     import polars as pl
 
+    from ler_analytics.apps.widgets import footer_html, notice_html
     from ler_analytics.charts.coverage import map_title
     from ler_analytics.charts.maps import plot_state_map
     from ler_analytics.state_report import format_cell

@@ -141,17 +141,23 @@ def strip_external_scripts(html: str) -> str:
 
 
 def inline_geo_assets(html: str) -> str:
-    """Insert the shipped US topojson as ``window.PlotlyGeoAssets`` so maps draw with no network."""
-    if not _TOPOJSON.exists() or "PlotlyGeoAssets" in html:
+    """Insert the shipped US topojson as ``window.PlotlyGeoAssets`` so maps draw with no network.
+
+    The script goes right after ``<head>`` (before plotly.js runs). plotly.js itself mentions
+    ``PlotlyGeoAssets``, so the marker checked for is our own ``data-ler-geo`` attribute.
+    """
+    from ler_analytics.charts.maps import geo_assets_script
+
+    if _GEO_MARKER in html or not _TOPOJSON.exists():
         return html
-    script = (
-        "<script>window.PlotlyGeoAssets = window.PlotlyGeoAssets || {topojson: {}};"
-        f"window.PlotlyGeoAssets.topojson['usa_110m'] = {_TOPOJSON.read_text()};</script>"
-    )
+    script = geo_assets_script().replace("<script>", f"<script {_GEO_MARKER}>", 1)
     head = re.search(r"<head[^>]*>", html)
     if head:
         return html[: head.end()] + script + html[head.end() :]
     return script + html
+
+
+_GEO_MARKER = "data-ler-geo"
 
 
 def run_report(
@@ -170,7 +176,8 @@ def run_report(
         params: papermill parameters (e.g. ``{"STATE": "CO"}``), overriding the ``parameters`` cell.
         snapshot: snapshot directory passed to the notebook as ``SNAPSHOT`` (default: the notebook's own default).
         out_dir: parent folder of the report (default ``reports/``).
-        kernel_env: extra environment variables for the kernel.
+        kernel_env: extra environment variables for the kernel (which runs in the current directory, so
+            relative paths given as parameters and the default ``./data`` folder are the caller's).
         timeout: seconds allowed per cell.
 
     Raises:
@@ -196,7 +203,7 @@ def run_report(
                 parameters=parameters,
                 kernel_name="python3",
                 progress_bar=False,
-                cwd=str(source.parent),
+                cwd=os.getcwd(),  # relative paths in parameters (and ./data) mean what they mean to the caller
                 execution_timeout=timeout,
             )
     except pm.PapermillExecutionError as exc:

@@ -261,6 +261,13 @@ def table_html(frame: pl.DataFrame, columns: dict[str, str], *, caption: str = "
     return f"<table class='ler-table'>{cap}<thead><tr>{head}</tr></thead><tbody>{''.join(body)}{empty}</tbody></table>"
 
 
+def show_table(frame: pl.DataFrame, columns: dict[str, str] | None = None, *, limit: int = 200) -> Any:
+    """A data frame as an IPython HTML table showing up to ``limit`` rows (values HTML-escaped)."""
+    from IPython.display import HTML
+
+    return HTML(table_html(frame, columns or {c: c for c in frame.columns}, limit=limit))
+
+
 def format_cell(value: Any) -> str:
     """Text of one table cell (floats to 2 decimals, None as a dash)."""
     if value is None:
@@ -521,3 +528,9 @@ def compare_headline(recomputed: dict[str, Any], reference: str | os.PathLike[st
     ]
     return pl.DataFrame(rows, schema={"key": pl.String, "recomputed": pl.String, "published": pl.String,
                                       "matches": pl.Boolean})
+
+
+def headline_matches(comparison: pl.DataFrame) -> bool | None:
+    """True when every published number in a :func:`compare_headline` frame was reproduced; None if none given."""
+    checked = comparison["matches"].drop_nulls()
+    return None if checked.len() == 0 else bool(checked.all())

@@ -139,7 +139,9 @@ NOTEBOOKS: dict[str, tuple[str, str, str, str, list[str]]] = {
             STATE_SETUP,
             "headline = sr.reproduction_headline(snap, state)\nshow_headline(headline)",
             "md:Recomputed against published (`matches` is empty when no published report is given):",
-            "sr.compare_headline(headline, PUBLISHED)",
+            "comparison = sr.compare_headline(headline, PUBLISHED)\nsr.show_table(comparison)",
+            "md:`True` when every published number was reproduced (`None` when nothing was given to compare with):",
+            "sr.headline_matches(comparison)",
         ],
     ),
 }

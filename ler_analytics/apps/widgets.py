@@ -297,13 +297,17 @@ class ChartCard:
         filename: str,
         extra_html: str = "",
     ) -> None:
-        """Draw ``fig`` and offer ``data`` (exactly the frame the chart was drawn from) as CSV."""
-        title = fig.layout.title.text or ""
-        fig.update_layout(title=None, margin={"t": 16})
+        """Draw ``fig`` (its title goes above it) and offer ``data``, exactly the frame it was drawn from, as CSV."""
+        bundle = figure_bundle(fig)
+        layout = bundle["application/vnd.plotly.v1+json"].setdefault("layout", {})
+        title = (layout.pop("title", None) or {}).get("text") or ""
+        layout.setdefault("margin", {})["t"] = 16  # the card shows the title above the plot
         self.title.value = f'<h3 class="ler-card-title" data-testid="chart-title">{title}</h3>'
         self.output.clear_output(wait=True)
         with self.output:
-            display_figure(fig)
+            from IPython.display import display
+
+            display(bundle, raw=True)
         self.extra.value = extra_html
         self.note.value = note_html(note)
         self.download.value = download_html(data, filename)

@@ -15,10 +15,12 @@ from ler_analytics.charts.theme import (
     OKABE_ITO,
     PRIMARY,
     SEQUENTIAL,
-    apply_theme,
+    base_layout,
     fmt_int,
     fmt_num,
     fmt_pct,
+    make_figure,
+    merge,
     plotly_text,
     truncate,
 )
@@ -63,46 +65,56 @@ def plot_ranked_bars(
         height: figure height (default grows with the number of bars).
         label_fn: turns a category value into display text (e.g. :func:`~ler_analytics.charts.theme.humanize`).
     """
-    import plotly.graph_objects as go
     import polars as pl
 
     rows = frame.sort(value, descending=False, nulls_last=False)
-    shown = [label_fn(v) if label_fn else v for v in rows[label].to_list()]
+    raw = rows[label].to_list()
+    shown = [label_fn(v) if label_fn else v for v in raw]
     labels = [plotly_text(truncate(v)) for v in shown]
     full = [plotly_text(v) for v in shown]
     values = rows[value].to_list()
-    colors = [HIGHLIGHT if highlight is not None and raw == highlight else PRIMARY for raw in rows[label].to_list()]
+    colors = [HIGHLIGHT if highlight is not None and r == highlight else PRIMARY for r in raw]
     extra = rows[hover].to_list() if hover and hover in rows.columns else [None] * rows.height
     hovertext = [
         f"{f}: {_fmt(v, percent=percent, digits=digits)}" + (f"<br>{plotly_text(e)}" if e is not None else "")
         for f, v, e in zip(full, values, extra, strict=True)
     ]
-    fig = go.Figure(
-        go.Bar(
-            x=values,
-            y=labels,
-            orientation="h",
-            marker={"color": colors},
-            text=[_fmt(v, percent=percent, digits=digits) for v in values],
-            textposition="outside",
-            cliponaxis=False,
-            hovertext=hovertext,
-            hoverinfo="text",
-        )
-    )
-    n = rows.height
-    apply_theme(fig, title=title, height=height or max(260, 90 + 30 * n))
-    fig.update_xaxes(title_text=value_label, tickformat=".0%" if percent else ",")
+    trace = {
+        "type": "bar",
+        "x": values,
+        "y": labels,
+        "orientation": "h",
+        "marker": {"color": colors},
+        "text": [_fmt(v, percent=percent, digits=digits) for v in values],
+        "textposition": "outside",
+        "cliponaxis": False,
+        "hovertext": hovertext,
+        "hoverinfo": "text",
+    }
+    top = max([v for v in values if v is not None] or [1.0])
     if percent:
-        top = max([v for v in values if v is not None] or [1.0])
-        fig.update_xaxes(range=[0, max(1.0, top) * 1.15])
+        x_range = [0, max(1.0, top) * 1.15]
     else:
-        top = max([v for v in values if v is not None] or [1.0])
-        fig.update_xaxes(range=[0, top * 1.2 if top else 1])
-    fig.update_yaxes(type="category", categoryorder="array", categoryarray=labels)
+        x_range = [0, top * 1.2 if top else 1]
+    layout = merge(
+        base_layout(title, height=height or max(260, 90 + 30 * rows.height)),
+        {
+            "xaxis": {"title": {"text": value_label}, "tickformat": ".0%" if percent else ",", "range": x_range},
+            "yaxis": {"type": "category", "categoryorder": "array", "categoryarray": labels},
+        },
+    )
     if rows.height == 0 or rows.select(pl.col(value).is_null().all()).item():
-        fig.add_annotation(text="No data for this selection", showarrow=False, x=0.5, y=0.5, xref="paper", yref="paper")
-    return fig
+        layout["annotations"] = [
+            {
+                "text": "No data for this selection",
+                "showarrow": False,
+                "x": 0.5,
+                "y": 0.5,
+                "xref": "paper",
+                "yref": "paper",
+            }
+        ]
+    return make_figure([trace], layout)
 
 
 def plot_state_comparison(
@@ -117,25 +129,25 @@ def plot_state_comparison(
     digits: int = 0,
 ) -> go.Figure:
     """Vertical bars, one per state, sorted; the selected state highlighted, the rest muted."""
-    import plotly.graph_objects as go
-
     rows = frame.sort(value, descending=True, nulls_last=True)
     codes = rows[state_col].to_list()
     values = rows[value].to_list()
-    colors = [HIGHLIGHT if c == state else MUTED for c in codes]
-    fig = go.Figure(
-        go.Bar(
-            x=codes,
-            y=values,
-            marker={"color": colors},
-            hovertext=[f"{c}: {_fmt(v, percent=percent, digits=digits)}" for c, v in zip(codes, values, strict=True)],
-            hoverinfo="text",
-        )
+    trace = {
+        "type": "bar",
+        "x": codes,
+        "y": values,
+        "marker": {"color": [HIGHLIGHT if c == state else MUTED for c in codes]},
+        "hovertext": [f"{c}: {_fmt(v, percent=percent, digits=digits)}" for c, v in zip(codes, values, strict=True)],
+        "hoverinfo": "text",
+    }
+    layout = merge(
+        base_layout(title, height=360),
+        {
+            "yaxis": {"title": {"text": value_label}, "tickformat": ".0%" if percent else ","},
+            "xaxis": {"type": "category", "tickangle": -60, "tickfont": {"size": 11}},
+        },
     )
-    apply_theme(fig, title=title, height=360)
-    fig.update_yaxes(title_text=value_label, tickformat=".0%" if percent else ",")
-    fig.update_xaxes(type="category", tickangle=-60, tickfont={"size": 11})
-    return fig
+    return make_figure([trace], layout)
 
 
 def plot_heatmap(
@@ -150,34 +162,36 @@ def plot_heatmap(
     height: int | None = None,
 ) -> go.Figure:
     """Heat map of ``value`` by ``x`` × ``y`` (e.g. fill rate by property and credential type)."""
-    import plotly.graph_objects as go
-
     xs = list(dict.fromkeys(frame[x].to_list()))
     ys = list(dict.fromkeys(frame[y].to_list()))
     grid: list[list[float | None]] = [[None] * len(xs) for _ in ys]
     for xv, yv, vv in frame.select(x, y, value).iter_rows():
         grid[ys.index(yv)][xs.index(xv)] = vv
     text = [[("" if v is None else _fmt(v, percent=percent, digits=0)) for v in row] for row in grid]
-    fig = go.Figure(
-        go.Heatmap(
-            z=grid,
-            x=[plotly_text(v) for v in xs],
-            y=[plotly_text(v) for v in ys],
-            colorscale=SEQUENTIAL,
-            zmin=0,
-            zmax=1 if percent else None,
-            text=text,
-            texttemplate="%{text}",
-            colorbar={"title": {"text": value_label}, "tickformat": ".0%" if percent else ",", "thickness": 14},
-            hovertemplate="%{y} · %{x}: %{text}<extra></extra>",
-            xgap=2,
-            ygap=2,
-        )
+    trace = {
+        "type": "heatmap",
+        "z": grid,
+        "x": [plotly_text(v) for v in xs],
+        "y": [plotly_text(v) for v in ys],
+        "colorscale": SEQUENTIAL,
+        "zmin": 0,
+        "text": text,
+        "texttemplate": "%{text}",
+        "colorbar": {"title": {"text": value_label}, "tickformat": ".0%" if percent else ",", "thickness": 14},
+        "hovertemplate": "%{y} · %{x}: %{text}<extra></extra>",
+        "xgap": 2,
+        "ygap": 2,
+    }
+    if percent:
+        trace["zmax"] = 1
+    layout = merge(
+        base_layout(title, height=height or max(320, 110 + 34 * len(ys))),
+        {
+            "xaxis": {"type": "category", "tickangle": -30, "showgrid": False},
+            "yaxis": {"type": "category", "autorange": "reversed", "showgrid": False},
+        },
     )
-    apply_theme(fig, title=title, height=height or max(320, 110 + 34 * len(ys)))
-    fig.update_xaxes(type="category", tickangle=-30, showgrid=False)
-    fig.update_yaxes(type="category", autorange="reversed", showgrid=False)
-    return fig
+    return make_figure([trace], layout)
 
 
 def plot_stacked_shares(
@@ -192,26 +206,30 @@ def plot_stacked_shares(
     height: int | None = None,
 ) -> go.Figure:
     """Horizontal stacked bars: ``value`` by ``label`` split into ``part`` (legend shown)."""
-    import plotly.graph_objects as go
-
     labels = list(dict.fromkeys(frame[label].to_list()))
     parts = list(dict.fromkeys(frame[part].to_list()))
-    fig = go.Figure()
+    traces = []
     for i, p in enumerate(parts):
         sub = frame.filter(frame[part] == p)
         lookup = dict(zip(sub[label].to_list(), sub[value].to_list(), strict=True))
-        fig.add_trace(
-            go.Bar(
-                name=plotly_text(p),
-                y=[plotly_text(truncate(v)) for v in labels],
-                x=[lookup.get(v) for v in labels],
-                orientation="h",
-                marker={"color": OKABE_ITO[i % len(OKABE_ITO)]},
-                hovertemplate=f"{plotly_text(p)}: %{{x}}<extra></extra>",
-            )
+        traces.append(
+            {
+                "type": "bar",
+                "name": plotly_text(p),
+                "y": [plotly_text(truncate(v)) for v in labels],
+                "x": [lookup.get(v) for v in labels],
+                "orientation": "h",
+                "marker": {"color": OKABE_ITO[i % len(OKABE_ITO)]},
+                "hovertemplate": f"{plotly_text(p)}: %{{x}}<extra></extra>",
+            }
         )
-    apply_theme(fig, title=title, height=height or max(280, 110 + 32 * len(labels)), legend=True)
-    fig.update_layout(barmode="stack", legend={"orientation": "h", "y": -0.15})
-    fig.update_xaxes(title_text=value_label, tickformat=".0%" if percent else ",")
-    fig.update_yaxes(type="category", autorange="reversed")
-    return fig
+    layout = merge(
+        base_layout(title, height=height or max(280, 110 + 32 * len(labels)), legend=True),
+        {
+            "barmode": "stack",
+            "legend": {"orientation": "h", "y": -0.15},
+            "xaxis": {"title": {"text": value_label}, "tickformat": ".0%" if percent else ","},
+            "yaxis": {"type": "category", "autorange": "reversed"},
+        },
+    )
+    return make_figure(traces, layout)

@@ -15,7 +15,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from ler_analytics.charts.theme import HIGHLIGHT, SEQUENTIAL, apply_theme, fmt_num, state_label
+from ler_analytics.charts.theme import HIGHLIGHT, SEQUENTIAL, base_layout, fmt_num, make_figure, merge, state_label
 
 if TYPE_CHECKING:
     import plotly.graph_objects as go
@@ -64,46 +64,52 @@ def plot_state_map(
         digits: decimals in the hover text.
         height: figure height in pixels.
     """
-    import plotly.graph_objects as go
     import polars as pl
 
     rows = frame.filter(pl.col(state_col).is_not_null() & (pl.col(state_col) != "US"))
     codes = rows[state_col].to_list()
     values = rows[value].to_list()
     hover = [f"{state_label(c)}: {fmt_num(v, digits=digits)} {value_label}" for c, v in zip(codes, values, strict=True)]
-    fig = go.Figure(
-        go.Choropleth(
-            locations=codes,
-            z=values,
-            locationmode="USA-states",
-            colorscale=SEQUENTIAL,
-            marker={"line": {"color": "white", "width": 0.8}},
-            colorbar={"title": {"text": value_label, "side": "right"}, "thickness": 14},
-            hovertext=hover,
-            hoverinfo="text",
-        )
-    )
+    traces = [
+        {
+            "type": "choropleth",
+            "locations": codes,
+            "z": values,
+            "locationmode": "USA-states",
+            "colorscale": SEQUENTIAL,
+            "marker": {"line": {"color": "white", "width": 0.8}},
+            "colorbar": {"title": {"text": value_label, "side": "right"}, "thickness": 14},
+            "hovertext": hover,
+            "hoverinfo": "text",
+        }
+    ]
     if highlight and highlight in codes:
-        fig.add_trace(
-            go.Choropleth(
-                locations=[highlight],
-                z=[1],
-                locationmode="USA-states",
-                colorscale=[[0, "rgba(0,0,0,0)"], [1, "rgba(0,0,0,0)"]],
-                showscale=False,
-                marker={"line": {"color": HIGHLIGHT, "width": 3}},
-                hoverinfo="skip",
-            )
+        traces.append(
+            {
+                "type": "choropleth",
+                "locations": [highlight],
+                "z": [1],
+                "locationmode": "USA-states",
+                "colorscale": [[0, "rgba(0,0,0,0)"], [1, "rgba(0,0,0,0)"]],
+                "showscale": False,
+                "marker": {"line": {"color": HIGHLIGHT, "width": 3}},
+                "hoverinfo": "skip",
+            }
         )
-    fig.update_geos(
-        scope="usa",
-        showlakes=False,
-        bgcolor="white",
-        showland=True,
-        landcolor="#EEF1F4",
-        subunitcolor="white",
-        showframe=False,
+    layout = merge(
+        base_layout(title, height=height),
+        {
+            "geo": {
+                "scope": "usa",
+                "showlakes": False,
+                "bgcolor": "white",
+                "showland": True,
+                "landcolor": "#EEF1F4",
+                "subunitcolor": "white",
+                "showframe": False,
+            },
+            "margin": {"l": 0, "r": 0, "t": 64, "b": 0},
+            "dragmode": False,
+        },
     )
-    apply_theme(fig, title=title, height=height)
-    fig.update_layout(margin={"l": 0, "r": 0, "t": 64, "b": 0}, dragmode=False)
-    return fig
+    return make_figure(traces, layout)

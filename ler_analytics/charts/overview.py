@@ -9,10 +9,12 @@ from ler_analytics.charts.theme import (
     MUTED,
     OKABE_ITO,
     PRIMARY,
-    apply_theme,
+    base_layout,
     fmt_int,
     fmt_num,
     fmt_pct,
+    make_figure,
+    merge,
     plotly_text,
     state_label,
 )
@@ -36,7 +38,6 @@ def plot_quality_signals(frame: pl.DataFrame, *, state: str | None) -> go.Figure
         frame: ``signal``, ``label``, ``share_state``, ``share_us`` (one row per signal).
         state: the state shown.
     """
-    import plotly.graph_objects as go
     import polars as pl
 
     rows = frame.filter(pl.col("share_state").is_not_null())
@@ -49,37 +50,42 @@ def plot_quality_signals(frame: pl.DataFrame, *, state: str | None) -> go.Figure
             f"{fmt_pct(low['share_state'])} of credentials (US {fmt_pct(low['share_us'])})"
         )
     labels = [plotly_text(_short(v)) for v in frame["label"].to_list()]
-    fig = go.Figure(
-        [
-            go.Bar(
-                name=state_label(state),
-                y=labels,
-                x=frame["share_state"].to_list(),
-                orientation="h",
-                marker={"color": PRIMARY},
-                text=[fmt_pct(v) for v in frame["share_state"].to_list()],
-                textposition="outside",
-                cliponaxis=False,
-                hovertemplate=f"{state_label(state)}: %{{x:.0%}}<extra></extra>",
-            ),
-            go.Bar(
-                name="United States",
-                y=labels,
-                x=frame["share_us"].to_list(),
-                orientation="h",
-                marker={"color": MUTED},
-                text=[fmt_pct(v) for v in frame["share_us"].to_list()],
-                textposition="outside",
-                cliponaxis=False,
-                hovertemplate="US: %{x:.0%}<extra></extra>",
-            ),
-        ]
+    traces = [
+        {
+            "type": "bar",
+            "name": state_label(state),
+            "y": labels,
+            "x": frame["share_state"].to_list(),
+            "orientation": "h",
+            "marker": {"color": PRIMARY},
+            "text": [fmt_pct(v) for v in frame["share_state"].to_list()],
+            "textposition": "outside",
+            "cliponaxis": False,
+            "hovertemplate": f"{state_label(state)}: %{{x:.0%}}<extra></extra>",
+        },
+        {
+            "type": "bar",
+            "name": "United States",
+            "y": labels,
+            "x": frame["share_us"].to_list(),
+            "orientation": "h",
+            "marker": {"color": MUTED},
+            "text": [fmt_pct(v) for v in frame["share_us"].to_list()],
+            "textposition": "outside",
+            "cliponaxis": False,
+            "hovertemplate": "US: %{x:.0%}<extra></extra>",
+        },
+    ]
+    layout = merge(
+        base_layout(title, height=120 + 62 * max(frame.height, 1), legend=True),
+        {
+            "barmode": "group",
+            "legend": {"orientation": "h", "y": -0.08, "x": 0, "yanchor": "top"},
+            "xaxis": {"tickformat": ".0%", "range": [0, 1.12]},
+            "yaxis": {"type": "category", "autorange": "reversed"},
+        },
     )
-    apply_theme(fig, title=title, height=120 + 62 * max(frame.height, 1), legend=True)
-    fig.update_layout(barmode="group", legend={"orientation": "h", "y": -0.08, "x": 0, "yanchor": "top"})
-    fig.update_xaxes(tickformat=".0%", range=[0, 1.12])
-    fig.update_yaxes(type="category", autorange="reversed")
-    return fig
+    return make_figure(traces, layout)
 
 
 def _short(label: object) -> str:
@@ -127,8 +133,6 @@ def plot_changes(frame: pl.DataFrame, *, state: str | None) -> go.Figure:
         frame: ``change``, ``credential_count`` (``compute_changes(..., by=())`` or one state's rows).
         state: the state shown.
     """
-    import plotly.graph_objects as go
-
     counts = dict(zip(frame["change"].to_list(), frame["credential_count"].to_list(), strict=True))
     title = (
         f"Since the previous snapshot, {state_label(state)} gained {fmt_int(counts.get('added', 0))} credentials, "
@@ -136,17 +140,15 @@ def plot_changes(frame: pl.DataFrame, *, state: str | None) -> go.Figure:
     )
     kinds = [k for k in CHANGE_LABELS if k in counts]
     colors = {"added": OKABE_ITO[2], "removed": OKABE_ITO[5], "changed": OKABE_ITO[1], "unchanged": MUTED}
-    fig = go.Figure(
-        go.Bar(
-            x=[CHANGE_LABELS[k] for k in kinds],
-            y=[counts[k] for k in kinds],
-            marker={"color": [colors[k] for k in kinds]},
-            text=[fmt_int(counts[k]) for k in kinds],
-            textposition="outside",
-            cliponaxis=False,
-            hovertemplate="%{x}: %{y:,}<extra></extra>",
-        )
-    )
-    apply_theme(fig, title=title, height=340)
-    fig.update_yaxes(title_text="credentials", tickformat=",")
-    return fig
+    trace = {
+        "type": "bar",
+        "x": [CHANGE_LABELS[k] for k in kinds],
+        "y": [counts[k] for k in kinds],
+        "marker": {"color": [colors[k] for k in kinds]},
+        "text": [fmt_int(counts[k]) for k in kinds],
+        "textposition": "outside",
+        "cliponaxis": False,
+        "hovertemplate": "%{x}: %{y:,}<extra></extra>",
+    }
+    layout = merge(base_layout(title, height=340), {"yaxis": {"title": {"text": "credentials"}, "tickformat": ","}})
+    return make_figure([trace], layout)

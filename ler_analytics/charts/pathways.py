@@ -10,9 +10,11 @@ from ler_analytics.charts.theme import (
     MUTED,
     OKABE_ITO,
     PRIMARY,
-    apply_theme,
+    base_layout,
     fmt_int,
     fmt_pct,
+    make_figure,
+    merge,
     plotly_text,
     state_label,
     truncate,
@@ -52,8 +54,6 @@ def plot_stack_sankey(edges: pl.DataFrame, *, state: str | None, title: str | No
         state: the state shown.
         title: overrides the computed title.
     """
-    import plotly.graph_objects as go
-
     nodes: dict[str, int] = {}
     labels: list[str] = []
     for ctid, name in [
@@ -75,27 +75,25 @@ def plot_stack_sankey(edges: pl.DataFrame, *, state: str | None, title: str | No
             if edges.height
             else f"No credential in {state_label(state)} publishes a next step"
         )
-    fig = go.Figure(
-        go.Sankey(
-            arrangement="snap",
-            node={
-                "label": labels,
-                "pad": 14,
-                "thickness": 14,
-                "color": PRIMARY,
-                "line": {"color": "white", "width": 0.5},
-            },
-            link={
-                "source": [nodes[c] for c in edges["from_ctid"].to_list()],
-                "target": [nodes[c] for c in edges["to_ctid"].to_list()],
-                "value": [1] * edges.height,
-                "color": [colors.get(k, "rgba(184,194,204,0.6)") for k in kinds],
-            },
-        )
-    )
-    apply_theme(fig, title=title, height=max(360, min(900, 60 + 26 * len(labels))))
-    fig.update_layout(font={"size": 13})
-    return fig
+    trace = {
+        "type": "sankey",
+        "arrangement": "snap",
+        "node": {
+            "label": labels,
+            "pad": 14,
+            "thickness": 14,
+            "color": PRIMARY,
+            "line": {"color": "white", "width": 0.5},
+        },
+        "link": {
+            "source": [nodes[c] for c in edges["from_ctid"].to_list()],
+            "target": [nodes[c] for c in edges["to_ctid"].to_list()],
+            "value": [1] * edges.height,
+            "color": [colors.get(k, "rgba(184,194,204,0.6)") for k in kinds],
+        },
+    }
+    layout = merge(base_layout(title, height=max(360, min(900, 60 + 26 * len(labels)))), {"font": {"size": 13}})
+    return make_figure([trace], layout)
 
 
 def plot_pathway(frame: pl.DataFrame) -> go.Figure:
@@ -105,7 +103,6 @@ def plot_pathway(frame: pl.DataFrame) -> go.Figure:
         frame: rows of one pathway: ``component_ctid``, ``component_name``, ``component_type``,
             ``steps_to_destination``, ``is_destination``, ``leads_to_ctid``, ``pathway_name``.
     """
-    import plotly.graph_objects as go
     import polars as pl
 
     rows = frame.sort(["steps_to_destination", "component_name"], descending=[True, False], nulls_last=True)
@@ -124,55 +121,61 @@ def plot_pathway(frame: pl.DataFrame) -> go.Figure:
         xs[r["component_ctid"]] = level
         ys[r["component_ctid"]] = per_level.get(level, 0)
         per_level[level] = per_level.get(level, 0) + 1
-    fig = go.Figure()
-    for r in rows.iter_rows(named=True):
-        target = r["leads_to_ctid"]
-        if target in xs:
-            fig.add_annotation(
-                x=xs[target],
-                y=ys[target],
-                ax=xs[r["component_ctid"]],
-                ay=ys[r["component_ctid"]],
-                xref="x",
-                yref="y",
-                axref="x",
-                ayref="y",
-                showarrow=True,
-                arrowhead=2,
-                arrowwidth=1.5,
-                arrowcolor=MUTED,
-                standoff=14,
-                startstandoff=14,
-                text="",
-            )
+    annotations = [
+        {
+            "x": xs[r["leads_to_ctid"]],
+            "y": ys[r["leads_to_ctid"]],
+            "ax": xs[r["component_ctid"]],
+            "ay": ys[r["component_ctid"]],
+            "xref": "x",
+            "yref": "y",
+            "axref": "x",
+            "ayref": "y",
+            "showarrow": True,
+            "arrowhead": 2,
+            "arrowwidth": 1.5,
+            "arrowcolor": MUTED,
+            "standoff": 14,
+            "startstandoff": 14,
+            "text": "",
+        }
+        for r in rows.iter_rows(named=True)
+        if r["leads_to_ctid"] in xs
+    ]
     comp = rows["component_ctid"].to_list()
-    fig.add_trace(
-        go.Scatter(
-            x=[xs[c] for c in comp],
-            y=[ys[c] for c in comp],
-            mode="markers+text",
-            marker={
-                "size": 22,
-                "color": [HIGHLIGHT if d else OKABE_ITO[0] for d in rows["is_destination"].fill_null(False).to_list()],
-                "symbol": ["star" if d else "circle" for d in rows["is_destination"].fill_null(False).to_list()],
+    destinations = rows["is_destination"].fill_null(False).to_list()
+    trace = {
+        "type": "scatter",
+        "x": [xs[c] for c in comp],
+        "y": [ys[c] for c in comp],
+        "mode": "markers+text",
+        "marker": {
+            "size": 22,
+            "color": [HIGHLIGHT if d else OKABE_ITO[0] for d in destinations],
+            "symbol": ["star" if d else "circle" for d in destinations],
+        },
+        "text": [plotly_text(truncate(n, 34)) for n in rows["component_name"].to_list()],
+        "textposition": "bottom center",
+        "hovertext": [
+            f"{plotly_text(n)} ({plotly_text(t)})"
+            for n, t in zip(rows["component_name"].to_list(), rows["component_type"].to_list(), strict=True)
+        ],
+        "hoverinfo": "text",
+    }
+    levels = sorted(set(xs.values()))
+    layout = merge(
+        base_layout(title, height=260 + 60 * max(per_level.values() or [1])),
+        {
+            "annotations": annotations,
+            "xaxis": {
+                "title": {"text": "steps before the destination"},
+                "tickvals": levels,
+                "ticktext": [str(-v) for v in levels],
+                "zeroline": False,
+                "showgrid": False,
+                "range": [min(xs.values() or [0]) - 0.6, 0.6],
             },
-            text=[plotly_text(truncate(n, 34)) for n in rows["component_name"].to_list()],
-            textposition="bottom center",
-            hovertext=[
-                f"{plotly_text(n)} ({plotly_text(t)})"
-                for n, t in zip(rows["component_name"].to_list(), rows["component_type"].to_list(), strict=True)
-            ],
-            hoverinfo="text",
-        )
+            "yaxis": {"visible": False, "range": [max(per_level.values() or [1]) - 0.4, -0.8]},
+        },
     )
-    apply_theme(fig, title=title, height=260 + 60 * max(per_level.values() or [1]))
-    fig.update_xaxes(
-        title_text="steps before the destination",
-        tickvals=sorted(set(xs.values())),
-        ticktext=[str(-v) for v in sorted(set(xs.values()))],
-        zeroline=False,
-        showgrid=False,
-        range=[min(xs.values() or [0]) - 0.6, 0.6],
-    )
-    fig.update_yaxes(visible=False, range=[max(per_level.values() or [1]) - 0.4, -0.8])
-    return fig
+    return make_figure([trace], layout)

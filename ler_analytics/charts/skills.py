@@ -5,7 +5,17 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from ler_analytics.charts.basic import plot_ranked_bars
-from ler_analytics.charts.theme import HIGHLIGHT, PRIMARY, apply_theme, fmt_int, fmt_pct, plotly_text, state_label
+from ler_analytics.charts.theme import (
+    HIGHLIGHT,
+    PRIMARY,
+    base_layout,
+    fmt_int,
+    fmt_pct,
+    make_figure,
+    merge,
+    plotly_text,
+    state_label,
+)
 
 if TYPE_CHECKING:
     import plotly.graph_objects as go
@@ -47,8 +57,6 @@ def plot_occupation_skills(frame: pl.DataFrame, *, occupation: str, state: str |
         occupation: the occupation title (for the title).
         state: the state shown.
     """
-    import plotly.graph_objects as go
-
     rows = frame.sort("importance")
     covered = rows["covered"].to_list()
     n_cov = sum(bool(c) for c in covered)
@@ -60,20 +68,20 @@ def plot_occupation_skills(frame: pl.DataFrame, *, occupation: str, state: str |
             f"{plotly_text(occupation)} in {state_label(state)}: credentials teach {n_cov} of its top {rows.height} "
             "skills" + (f"; not taught: {', '.join(missing[:3])}" if missing else "")
         )
-    fig = go.Figure(
-        go.Bar(
-            x=rows["importance"].to_list(),
-            y=[plotly_text(n) for n in rows["element_name"].to_list()],
-            orientation="h",
-            marker={"color": [PRIMARY if c else HIGHLIGHT for c in covered]},
-            text=["taught" if c else "not taught" for c in covered],
-            textposition="inside",
-            insidetextanchor="start",
-            textfont={"color": "white"},
-            hovertemplate="%{y}: importance %{x:.2f}<extra></extra>",
-        )
+    trace = {
+        "type": "bar",
+        "x": rows["importance"].to_list(),
+        "y": [plotly_text(n) for n in rows["element_name"].to_list()],
+        "orientation": "h",
+        "marker": {"color": [PRIMARY if c else HIGHLIGHT for c in covered]},
+        "text": ["taught" if c else "not taught" for c in covered],
+        "textposition": "inside",
+        "insidetextanchor": "start",
+        "textfont": {"color": "white"},
+        "hovertemplate": "%{y}: importance %{x:.2f}<extra></extra>",
+    }
+    layout = merge(
+        base_layout(title, height=max(300, 110 + 34 * rows.height)),
+        {"xaxis": {"title": {"text": "O*NET importance (1–5)"}, "range": [0, 5.2]}, "yaxis": {"type": "category"}},
     )
-    apply_theme(fig, title=title, height=max(300, 110 + 34 * rows.height))
-    fig.update_xaxes(title_text="O*NET importance (1–5)", range=[0, 5.2])
-    fig.update_yaxes(type="category")
-    return fig
+    return make_figure([trace], layout)

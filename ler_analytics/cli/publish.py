@@ -23,5 +23,6 @@ def command(out_dir: Path, snapshot: Path | None, states: tuple[str, ...]) -> No
     from ler_analytics.publish import publish_site
 
     result = publish_site(snapshot, out_dir, states=list(states) or None, progress=True)
-    click.echo(f"site written to {result.out_dir} ({len(result.pages)} state pages)")
+    n = len(result.pages)
+    click.echo(f"site written to {result.out_dir} ({n} state page{'' if n == 1 else 's'})")
     click.echo(f"  open: {result.index.resolve().as_uri()}")

@@ -373,20 +373,6 @@ _QA_PROPS = (
     "ceterms:regulatedIn",
 )
 _OUTCOME_PROPS = ("ceterms:aggregateData", "ceterms:earnings", "ceterms:employmentOutcome", "ceterms:holders")
-CONDITION_PROPS = (
-    "ceterms:requires",
-    "ceterms:recommends",
-    "ceterms:corequisite",
-    "ceterms:coPrerequisite",
-    "ceterms:renewal",
-    "ceterms:isPreparationFor",
-    "ceterms:preparationFrom",
-    "ceterms:isRequiredFor",
-    "ceterms:isRecommendedFor",
-    "ceterms:advancedStandingFrom",
-    "ceterms:isAdvancedStandingFor",
-    "ceterms:entryCondition",
-)
 _TARGET_PROPS = (
     "ceterms:targetCredential",
     "ceterms:targetAssessment",

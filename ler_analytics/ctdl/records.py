@@ -127,7 +127,8 @@ def _graph_nodes(doc: Any) -> tuple[list | None, str | None]:
             if isinstance(included, list):
                 nodes.extend(included)
             return nodes, None
-        return None, "the document has no @graph, no @type and no ceterms:ctid"
+        keys = ", ".join(str(k) for k in list(doc)[:8]) or "none"
+        return None, f"the document has no @graph, no @type and no ceterms:ctid (keys: {keys})"
     if isinstance(doc, list) and doc and all(_is_node(n) for n in doc):
         return doc, None
     return None, f"the document is a {type(doc).__name__}, not a JSON-LD graph or resource"

@@ -78,12 +78,12 @@ def label_missing(expr: pl.Expr) -> pl.Expr:
 
 
 def explode_labels(frame: pl.DataFrame, column: str, alias: str) -> pl.DataFrame:
-    """Explode a ``list[str]`` column into one row per value; empty or null lists give :data:`NOT_STATED`."""
+    """Explode a ``list[str]`` column into one row per distinct value; empty or null lists give :data:`NOT_STATED`."""
     values = pl.col(column)
     filled = (
         pl.when(values.is_null() | (values.list.len() == 0))
         .then(pl.lit([NOT_STATED], dtype=pl.List(pl.String)))
-        .otherwise(values)
+        .otherwise(values.list.unique())
         .alias(alias)
     )
     out = frame.with_columns(filled)

@@ -22,8 +22,9 @@ same national offer.
 
 The output of :func:`attribute_states` is a long frame ``ctid, state_code, basis`` with one row per
 record × state (``state_code`` null for records the rule cannot place), which the metric modules
-join to. ``basis`` is ``"rule"`` when the rule placed the record in that state and ``"online"`` when
-it is there only because it is available online nationally.
+join to. ``basis`` is ``"rule"`` when the rule placed the record in that state, ``"online"`` when
+it is there only because it is available online nationally, and ``"unattributed"`` on the null-state
+row of a record that nothing places.
 """
 
 from __future__ import annotations
@@ -99,8 +100,9 @@ def attribute_states(
         states: the states an online-available record is added to under ``online="national"``.
 
     Returns:
-        ``ctid, state_code, basis``: one row per record and state, distinct; a record the rule cannot
-        place has one row with a null ``state_code`` (unless ``online="national"`` places it).
+        ``ctid, state_code, basis``: one row per record and state, distinct, in no particular order; a
+        record the rule cannot place has one row with a null ``state_code`` (unless ``online="national"``
+        places it).
     """
     check_choice("rule", rule, RULES)
     check_choice("online", online, ONLINE_OPTIONS)
@@ -147,6 +149,4 @@ def attribute_states(
         .join(placed.select("ctid"), on="ctid", how="anti")
         .with_columns(pl.lit(None, dtype=pl.String).alias("state_code"), pl.lit("unattributed").alias("basis"))
     )
-    return pl.concat([placed.select(list(ATTRIBUTION_SCHEMA)), unplaced.select(list(ATTRIBUTION_SCHEMA))]).sort(
-        ["ctid", "state_code"], nulls_last=True
-    )
+    return pl.concat([placed.select(list(ATTRIBUTION_SCHEMA)), unplaced.select(list(ATTRIBUTION_SCHEMA))])

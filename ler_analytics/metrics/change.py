@@ -21,27 +21,27 @@ BY_OPTIONS: tuple[str, ...] = ("state_code", "credential_type", "credential_fami
 
 def credential_changes(old: Source, new: Source) -> pl.DataFrame:
     """One row per credential in either snapshot: ``ctid``, ``change`` and its type from the relevant snapshot."""
-    a = as_context(old).table("credentials").select("ctid", "record_sha256", "credential_type",
-                                                     "credential_family").unique("ctid")
-    b = as_context(new).table("credentials").select("ctid", "record_sha256", "credential_type",
-                                                     "credential_family").unique("ctid")
+    cols = ["ctid", "record_sha256", "credential_type", "credential_family"]
+    a = as_context(old).table("credentials").select(cols).unique("ctid").with_columns(pl.lit(True).alias("_in_old"))
+    b = as_context(new).table("credentials").select(cols).unique("ctid").with_columns(pl.lit(True).alias("_in_new"))
     joined = a.join(b, on="ctid", how="full", coalesce=True, suffix="_new")
     change = (
-        pl.when(~pl.col("ctid").is_in(b["ctid"].implode()))
+        pl.when(pl.col("_in_new").is_null())
         .then(pl.lit("removed"))
-        .when(~pl.col("ctid").is_in(a["ctid"].implode()))
+        .when(pl.col("_in_old").is_null())
         .then(pl.lit("added"))
         .when(pl.col("record_sha256").eq_missing(pl.col("record_sha256_new")))
         .then(pl.lit("unchanged"))
         .otherwise(pl.lit("changed"))
     )
-    return joined.with_columns(change.alias("change")).select(
+    removed = pl.col("_in_new").is_null()
+    return joined.select(
         "ctid",
-        "change",
-        pl.when(pl.col("change") == "removed").then(pl.col("credential_type"))
-        .otherwise(pl.col("credential_type_new")).alias("credential_type"),
-        pl.when(pl.col("change") == "removed").then(pl.col("credential_family"))
-        .otherwise(pl.col("credential_family_new")).alias("credential_family"),
+        change.alias("change"),
+        pl.when(removed).then(pl.col("credential_type")).otherwise(pl.col("credential_type_new"))
+        .alias("credential_type"),
+        pl.when(removed).then(pl.col("credential_family")).otherwise(pl.col("credential_family_new"))
+        .alias("credential_family"),
     )
 
 

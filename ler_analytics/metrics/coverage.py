@@ -124,8 +124,14 @@ def compute_coverage(
                       lambda: _coverage_all_states(ctx, dims, rule, online))
 
 
+def attributed_facts(ctx: MetricsContext, rule: str, online: str) -> pl.DataFrame:
+    """:func:`credential_facts` joined to the state attribution (one row per credential × state; cached)."""
+    return ctx.cached(("attributed_facts", rule, online),
+                      lambda: ctx.in_state(credential_facts(ctx), None, rule=rule, online=online))
+
+
 def _coverage_all_states(ctx: MetricsContext, dims: list[str], rule: str, online: str) -> pl.DataFrame:
-    frame = ctx.in_state(credential_facts(ctx), None, rule=rule, online=online)
+    frame = attributed_facts(ctx, rule, online)
     columns = ["ctid", "state_code"]
     exprs: list[pl.Expr] = []
     for dim in dims:
@@ -142,7 +148,7 @@ def _coverage_all_states(ctx: MetricsContext, dims: list[str], rule: str, online
     keys = ["state_code", *dims]
     return (
         frame.group_by(keys)
-        .agg(pl.col("ctid").n_unique().cast(pl.Int64).alias("credential_count"))
+        .agg(pl.len().cast(pl.Int64).alias("credential_count"))
         .sort(["state_code", "credential_count", *dims], descending=[False, True, *([False] * len(dims))],
               nulls_last=True)
         .select(*keys, "credential_count")

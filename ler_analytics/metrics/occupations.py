@@ -465,11 +465,7 @@ def compute_occupation_link_summary(
 
 
 def _link_summary(ctx: MetricsContext, national: bool, cip_inference: str, rule: str, online: str) -> pl.DataFrame:
-    creds = ctx.table("credentials").select("ctid").unique()
-    if national:
-        creds = creds.with_columns(pl.lit(NATIONAL).alias("state_code"))
-    else:
-        creds = ctx.in_state(creds, None, rule=rule, online=online).filter(pl.col("state_code").is_not_null())
+    creds = _groups(ctx, national=national, active_only=False, rule=rule, online=online)
     def kinds() -> pl.DataFrame:
         links = (soc_links(ctx, cip_inference=cip_inference) if cip_inference == "always"
                  else link_sources(ctx, cip_inference=cip_inference))

@@ -104,7 +104,8 @@ def compute_quality_signals(
 def _signals(ctx: MetricsContext, keys: list[str], rule: str, online: str) -> pl.DataFrame:
     frame = signal_frame(ctx)
     if "state_code" in keys:
-        frame = ctx.in_state(frame, None, rule=rule, online=online)
+        frame = ctx.cached(("attributed_signals", rule, online), lambda: ctx.in_state(frame, None, rule=rule,
+                                                                                      online=online))
     order = {name: i for i, name in enumerate(SIGNALS)}
     return (
         count_flags(frame, keys, list(SIGNALS), name="signal", total="credential_count", count="with_signal")

@@ -231,6 +231,15 @@ def _scoped(ctx: MetricsContext, frame: pl.DataFrame, table: str, state: str | N
     """Restrict to a state and/or attach ``state_code`` (organizations: their own address state)."""
     if state is None and not need_state:
         return frame
+    if state is None:  # every state: the same join serves all roll-ups, so cache it
+        rule, online = ctx.options(rule, online)
+        return ctx.cached(("scoped", table, id(frame), rule, online),
+                          lambda: _scoped_fresh(ctx, frame, table, None, rule, online))
+    return _scoped_fresh(ctx, frame, table, state, rule, online)
+
+
+def _scoped_fresh(ctx: MetricsContext, frame: pl.DataFrame, table: str, state: str | None,
+                  rule: str | None, online: str | None) -> pl.DataFrame:
     if table == "organizations":
         states = ctx.table("organizations").select("ctid", "state_code").unique("ctid")
         out = frame.join(states, on="ctid", how="left")

@@ -29,11 +29,13 @@ class VerifyReport:
         path: the snapshot checked.
         problems: one sentence per problem (empty when all is well).
         checked: what was checked, with counts.
+        notes: things worth knowing that are not problems (e.g. duplicates a demo snapshot keeps on purpose).
     """
 
     path: Path
     problems: list[str] = field(default_factory=list)
     checked: dict[str, Any] = field(default_factory=dict)
+    notes: list[str] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
@@ -42,13 +44,15 @@ class VerifyReport:
 
     def summary(self) -> str:
         """Human-readable multi-line summary."""
+        notes = [f"  note: {n}" for n in self.notes]
         if self.ok:
             c = self.checked
-            return (f"OK: {self.path}: {c.get('envelopes', 0)} envelopes in {c.get('files', 0)} file(s), "
+            head = (f"OK: {self.path}: {c.get('envelopes', 0)} envelopes in {c.get('files', 0)} file(s), "
                     f"hashes, sizes, counts and CTIDs all match the manifest (status complete)")
+            return "\n".join([head, *notes])
         lines = [f"{len(self.problems)} problem(s) in {self.path}:"]
         lines += [f"  - {p}" for p in self.problems]
-        return "\n".join(lines)
+        return "\n".join([*lines, *notes])
 
 
 def verify(path: str | Path) -> VerifyReport:
@@ -132,7 +136,11 @@ def verify(path: str | Path) -> VerifyReport:
     if duplicates:
         shown = "; ".join(duplicates[:MAX_LISTED])
         more = f" (and {len(duplicates) - MAX_LISTED} more)" if len(duplicates) > MAX_LISTED else ""
-        report.problems.append(f"{len(duplicates)} duplicate CTID(s): {shown}{more}")
+        text = f"{len(duplicates)} duplicate CTID(s): {shown}{more}"
+        if str(manifest.get("source", "")).startswith("registry:"):
+            report.problems.append(text + " (a harvest keeps one envelope per CTID: re-harvest)")
+        else:  # demo and file snapshots keep their input as given; `ler build` keeps the newest
+            report.notes.append(text + " (kept as given by the source; `ler build` keeps the newest)")
     counts = manifest.get("counts") or {}
     declared = counts.get("envelopes")
     if declared is not None and declared != count:

@@ -94,7 +94,6 @@ class _Context:
     store: TwinStore
     rec: EnvelopeRecord
     nodes: list[dict]
-    depth: int = 0
 
 
 class Matcher:
@@ -231,14 +230,11 @@ class Matcher:
         return False
 
     def _targets(self, values: list, ctx: _Context) -> Iterator[dict]:
-        if ctx.depth > 4:
-            return
         for value in values:
-            ref = value.get("@id") if isinstance(value, dict) else value
-            if isinstance(value, dict) and (len(value) > 1 or "@id" not in value):
-                if not (isinstance(ref, str) and ref.startswith("_:") and len(value) == 1):
-                    yield value  # an embedded object
-                    continue
+            if isinstance(value, dict) and set(value) != {"@id"}:
+                yield value  # an embedded object (a Place, an alignment object...)
+                continue
+            ref = value["@id"] if isinstance(value, dict) else value  # "…" or {"@id": "…"}
             if not isinstance(ref, str):
                 continue
             if ref.startswith("_:"):

@@ -176,7 +176,7 @@ def run_search(
         for row in rows:
             if resource_types is not None and not any(resource_type_of(t) in resource_types for t in row.types):
                 continue
-            if fts and not (fts_tokens <= row.tokens or fts_partial in row.name):
+            if fts and not (row.has_words(fts_tokens) or fts_partial in row.name):
                 continue
             if containment:
                 if nodes is None:

@@ -407,10 +407,12 @@ class TwinApp:
         after = time_param(params, "after")
         event = choice_param(params, "event", ("create", "update", "destroy"), None)
         provisional = choice_param(params, "provisional", ("exclude", "include", "only"), "include")
-        ctid = params.get("ctid")
-        events = self.store.events(after=after, ctid=ctid, event=event, provisional=provisional or "include")
-        page_events, headers = paginate(events, params, cap=False)
-        return json_response([e.as_json() for e in page_events], headers=headers)
+        page, per_page = paging(params, cap=False)
+        total, page_events = self.store.events_page(
+            after=after, ctid=params.get("ctid"), event=event, provisional=provisional or "include",
+            offset=(page - 1) * per_page, limit=per_page,
+        )
+        return json_response([e.as_json() for e in page_events], headers=page_headers(total, page, per_page))
 
     def _find_resource(self, key: str, params: dict[str, str]) -> EnvelopeRecord | None:
         if key.startswith("_:"):

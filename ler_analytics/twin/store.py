@@ -133,13 +133,46 @@ def graph_nodes(decoded: object) -> list[dict]:
 
 @dataclass(slots=True)
 class ResourceRow:
-    """One top-level (CTID-bearing) graph member, as the Registry indexes it for search."""
+    """One top-level (CTID-bearing) graph member, as the Registry indexes it for search.
+
+    ``words`` is the lower-cased word tokens of its name, description, competency text and subject
+    webpage, space-joined with a space at each end (so ``" word " in row.words`` tests a token).
+    """
 
     ctid: str
     types: tuple[str, ...]
     node_index: int
     name: str
-    tokens: frozenset[str]
+    words: str
+
+    def has_words(self, tokens: Iterable[str]) -> bool:
+        """True when every token occurs as a word."""
+        return all(f" {token} " in self.words for token in tokens)
+
+
+def resource_rows(nodes: list[dict]) -> tuple[ResourceRow, ...]:
+    """Search rows of a graph's top-level (non-blank) resources."""
+    rows = []
+    for index, node in enumerate(nodes):
+        node_id = node.get("@id")
+        if isinstance(node_id, str) and node_id.startswith("_:"):
+            continue
+        node_ctid = normalize_ctid(node.get("ceterms:ctid")) or normalize_ctid(node_id)
+        if not node_ctid:
+            continue
+        raw_type = node.get("@type")
+        types = tuple(t for t in (raw_type if isinstance(raw_type, list) else [raw_type]) if isinstance(t, str))
+        name = " ".join(_lang_values(node.get("ceterms:name")) + _lang_values(node.get("ceasn:name")))
+        text = " ".join(
+            [name]
+            + _lang_values(node.get("ceterms:description"))
+            + _lang_values(node.get("ceasn:description"))
+            + _lang_values(node.get("ceasn:competencyText"))
+            + _lang_values(node.get("ceterms:subjectWebpage"))
+        )
+        words = " " + " ".join(_TOKEN_RE.findall(text.lower())) + " "
+        rows.append(ResourceRow(node_ctid, types, index, name.lower(), words))
+    return tuple(rows)
 
 
 class EnvelopeRecord:
@@ -193,7 +226,7 @@ class EnvelopeRecord:
         self.top_ids = tuple(top_ids)
         self.resource_ids = tuple(resource_ids)
         self.seq = seq
-        self.rows: tuple[ResourceRow, ...] | None = None
+        self.rows = resource_rows(nodes)  # built now, while the graph is parsed anyway
         self._compressed = compress
         self.body = orjson.dumps(envelope)
 
@@ -224,29 +257,7 @@ class EnvelopeRecord:
         return orjson.dumps(env)
 
     def search_rows(self) -> tuple[ResourceRow, ...]:
-        """Index rows of the envelope's top-level resources (computed once, on first search)."""
-        if self.rows is None:
-            rows = []
-            env = self.envelope()
-            for index, node in enumerate(graph_nodes(decoded_resource(env))):
-                node_id = node.get("@id")
-                if isinstance(node_id, str) and node_id.startswith("_:"):
-                    continue
-                node_ctid = normalize_ctid(node.get("ceterms:ctid")) or normalize_ctid(node_id)
-                if not node_ctid:
-                    continue
-                raw_type = node.get("@type")
-                types = tuple(t for t in (raw_type if isinstance(raw_type, list) else [raw_type]) if isinstance(t, str))
-                name = " ".join(_lang_values(node.get("ceterms:name")) + _lang_values(node.get("ceasn:name")))
-                text = " ".join(
-                    [name]
-                    + _lang_values(node.get("ceterms:description"))
-                    + _lang_values(node.get("ceasn:description"))
-                    + _lang_values(node.get("ceasn:competencyText"))
-                    + _lang_values(node.get("ceterms:subjectWebpage"))
-                )
-                rows.append(ResourceRow(node_ctid, types, index, name.lower(), text_tokens(text)))
-            self.rows = tuple(rows)
+        """Index rows of the envelope's top-level resources (built when the record was loaded)."""
         return self.rows
 
 
@@ -638,6 +649,29 @@ class TwinStore:
             if normalize_ctid(node.get("ceterms:ctid")) == ctid or normalize_ctid(node.get("@id")) == ctid:
                 return node
         return None
+
+    def events_page(
+        self,
+        *,
+        after: datetime | None = None,
+        ctid: str | None = None,
+        event: str | None = None,
+        provisional: str = "include",
+        offset: int = 0,
+        limit: int = 10,
+    ) -> tuple[int, list[Event]]:
+        """One page of :meth:`events` and the total, without filtering the whole log when unfiltered."""
+        if ctid is not None or event is not None or provisional != "include":
+            items = self.events(after=after, ctid=ctid, event=event, provisional=provisional)
+            return len(items), items[offset : offset + limit]
+        with self._lock:
+            log = self._events
+            start = bisect_left(log, (after,), key=lambda x: x[:1]) if after else 0
+            total = len(log) - start
+            stop = len(log) - offset
+            begin = max(stop - limit, start)
+            page = [item[2] for item in reversed(log[begin:stop])] if stop > begin else []
+        return total, page
 
     def events(
         self,

@@ -82,6 +82,10 @@ def dashboard_snapshot(demo_snapshot_path, tmp_path_factory) -> Path:
         pl.when(pl.col("ctid") == target).then(pl.lit(XSS_NAME)).otherwise(pl.col("name")).alias("name")
     )
     creds.write_parquet(out / "tables" / "credentials.parquet")
+    # the LER dashboard's default folder: write the synthetic LERs now rather than in the page's kernel
+    from ler_analytics.ler.synthetic import ensure_synthetic_lers
+
+    ensure_synthetic_lers(open_snapshot(out))
     return out
 
 

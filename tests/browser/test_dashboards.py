@@ -87,7 +87,7 @@ def test_coverage_state_switch_numbers_and_csv(voila, page, page_log, snap, tmp_
     assert page.locator(".choroplethlayer path").count() >= 51
 
     # CSV download of the "credentials by type" chart = exactly the frame it was drawn from
-    card = page.locator(".ler-card-credential_type")
+    card = page.locator(".ler-card-credential-type")
     with page.expect_download() as info:
         card.locator("a[data-testid=download]").click()
     downloaded = tmp_path / "by_type.csv"

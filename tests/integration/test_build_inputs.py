@@ -210,8 +210,13 @@ def test_a_huge_json_array_file_is_streamed_element_by_element(tmp_path, monkeyp
     monkeypatch.setattr(build_module, "WHOLE_FILE_LIMIT", 1000)  # pretend the file is multi-GB
     src = tmp_path / "in"
     src.mkdir()
-    docs = [real_envelope("OrganizationEnvelope.json"), real_envelope("CostManifest.json"), 17,
-            {"weird": 'a string with ] and [ and \\" and , inside'}, real_envelope("AssessmentEnvelope.json")]
+    docs = [
+        real_envelope("OrganizationEnvelope.json"),
+        real_envelope("CostManifest.json"),
+        17,
+        {"weird": 'a string with ] and [ and \\" and , inside'},
+        real_envelope("AssessmentEnvelope.json"),
+    ]
     (src / "big.json").write_bytes(b"  [\n" + b" ,\n".join(orjson.dumps(d) for d in docs) + b"\n]\n")
     counts = build(src, workers=1)
     snap = la.open_snapshot(default_out(src))
@@ -226,9 +231,10 @@ def test_split_json_array_handles_strings_nesting_and_chunk_edges():
 
     from ler_analytics.build import _split_json_array
 
-    items = [{"a": "x]y,z\\\"", "b": [1, [2, {"c": "}"}]]}, "plain", 3.5, None, [], {"d": "é" * 10}]
+    items = [{"a": 'x]y,z\\"', "b": [1, [2, {"c": "}"}]]}, "plain", 3.5, None, [], {"d": "é" * 10}]
     data = orjson.dumps(items)
     for size in (1, 2, 7, 64, 1 << 20):
+
         class Chunked(io.BytesIO):
             def read(self, n=-1, _size=size):
                 return super().read(min(n, _size) if n and n > 0 else _size)
@@ -237,3 +243,12 @@ def test_split_json_array_handles_strings_nesting_and_chunk_edges():
         assert got == items, size
         tail = orjson.dumps([{"x": 1}, None])
         assert [orjson.loads(b) for _, b in _split_json_array(Chunked(tail), "f")] == [{"x": 1}, None]
+
+
+def test_output_snapshot_inside_the_input_folder_is_not_read_back(tmp_path):
+    src = tmp_path / "in"
+    src.mkdir()
+    (src / "org.json").write_bytes((ENVELOPES / "OrganizationEnvelope.json").read_bytes())
+    first = build(src, out=src / "snap", workers=1)
+    second = build(src, out=src / "snap", workers=1)
+    assert first == second and second["envelopes"] == 1

@@ -40,3 +40,14 @@ def test_initial_update_and_delete_times_become_events():
     store = TwinStore([env])
     assert [e.event for e in store.events()] == ["update", "create"]
     assert store.newest_event_at == datetime(2024, 6, 1, tzinfo=UTC)
+
+
+def test_events_page_matches_the_filtered_log():
+    store = TwinStore(sample_envelopes())
+    full = store.events()
+    for after in (None, datetime(2024, 1, 1, 5, tzinfo=UTC), datetime(2030, 1, 1, tzinfo=UTC)):
+        want = [e for e in full if after is None or e.at >= after]
+        for offset, limit in ((0, 10), (10, 10), (25, 10), (0, 500), (40, 5)):
+            total, page = store.events_page(after=after, offset=offset, limit=limit)
+            assert total == len(want)
+            assert page == want[offset : offset + limit]
