@@ -30,7 +30,7 @@ out of the graph store with the named SPARQL query ``progression_edges`` (cross-
 Per-credential measures (:func:`compute_credential_pathways`) and their per-state summary
 (:func:`compute_pathway_summary`) are computed once for the whole snapshot and then filtered by
 state, so all states together take about as long as one. They run on the same edges as
-:func:`pathway_graph` with linear-time code (breadth-first search for depth to a destination,
+:func:`pathway_graph` with linear-time code (level-by-level breadth-first joins for depth to a destination,
 scipy's strongly connected components and polars joins for chain length) rather than through networkx objects,
 which keeps all states well inside the 10-second budget at the Registry's full size.
 """
@@ -108,7 +108,10 @@ def progression_edges(data: Source) -> pl.DataFrame:
         ``from_ctid, to_ctid, relation, stack_type`` (distinct; self-loops dropped), the same rows as the
         named SPARQL query ``progression_edges``.
     """
-    conn = _table(data, "connections").filter(pl.col("target_ctid").is_not_null())
+    wanted = [*PROGRESSION_RELATIONS, *COMPONENT_RELATIONS]
+    conn = _table(data, "connections").select("subject_ctid", "relation", "target_ctid", "via").filter(
+        pl.col("relation").is_in(wanted) & pl.col("target_ctid").is_not_null()
+    )
     relations = pl.DataFrame(
         {
             "relation": list(PROGRESSION_RELATIONS),
@@ -118,8 +121,8 @@ def progression_edges(data: Source) -> pl.DataFrame:
     )
     via_ok = (pl.col("via") == "direct") | pl.col("via").str.contains("/(" + "|".join(_STEP_TARGETS) + ")$")
     direct = (
-        conn.filter(via_ok)
-        .join(relations, on="relation", how="inner")
+        conn.join(relations, on="relation", how="inner")
+        .filter(via_ok)
         .select(
             pl.when(pl.col("forward")).then(pl.col("subject_ctid")).otherwise(pl.col("target_ctid")).alias("from_ctid"),
             pl.when(pl.col("forward")).then(pl.col("target_ctid")).otherwise(pl.col("subject_ctid")).alias("to_ctid"),
@@ -206,26 +209,33 @@ def pathway_graph(data: Source, *, include_competencies: bool = True) -> Any:
 # ---- per-credential measures ----------------------------------------------------------------------
 
 
-def _distances_to(successors: Mapping[str, Any], targets: set[str]) -> dict[str, int]:
-    """Fewest steps from every node to the nearest node of ``targets`` (multi-source BFS on reversed edges).
+def _distances_to(edges: pl.DataFrame, targets: set[str] | list[str]) -> pl.DataFrame:
+    """Fewest steps from every node to the nearest node of ``targets`` (breadth-first, level by level).
 
-    ``successors`` maps a node to its next steps (a dict of sets, or a networkx DiGraph's ``succ``).
+    Args:
+        edges: ``from_ctid, to_ctid`` (A → B: B is a next step after A).
+        targets: the destination nodes.
+
+    Returns:
+        ``ctid, depth_to_destination`` for every node that reaches a target (targets have 0).
     """
-    from collections import deque
-
-    predecessors: dict[str, list[str]] = {}
-    for node, nexts in successors.items():
-        for nxt in nexts:
-            predecessors.setdefault(nxt, []).append(node)
-    dist = {t: 0 for t in targets if t in successors or t in predecessors}
-    queue = deque(dist)
-    while queue:
-        node = queue.popleft()
-        for prev in predecessors.get(node, ()):
-            if prev not in dist:
-                dist[prev] = dist[node] + 1
-                queue.append(prev)
-    return dist
+    schema = {"ctid": pl.String, "depth_to_destination": pl.Int64}
+    pairs = edges.select("from_ctid", "to_ctid").unique()
+    known = set(pairs["from_ctid"].to_list()) | set(pairs["to_ctid"].to_list())
+    frontier = pl.DataFrame({"ctid": sorted(t for t in targets if t in known)}, schema={"ctid": pl.String})
+    found = [frontier.with_columns(pl.lit(0, pl.Int64).alias("depth_to_destination"))]
+    seen = frontier
+    depth = 0
+    while frontier.height:
+        depth += 1
+        frontier = (
+            pairs.join(frontier.rename({"ctid": "to_ctid"}), on="to_ctid", how="semi")
+            .select(pl.col("from_ctid").alias("ctid")).unique()
+            .join(seen, on="ctid", how="anti")
+        )
+        seen = pl.concat([seen, frontier])
+        found.append(frontier.with_columns(pl.lit(depth, pl.Int64).alias("depth_to_destination")))
+    return pl.concat(found).cast(schema)  # type: ignore[arg-type]
 
 
 def _longest_chains(edges: pl.DataFrame) -> pl.DataFrame:
@@ -284,15 +294,11 @@ def _credential_pathways(data: Source) -> pl.DataFrame:
         .group_by("from_ctid", "to_ctid")
         .agg(pl.col("_p").any())
     )
-    successors: dict[str, set[str]] = {}
-    for a, b in best.select("from_ctid", "to_ctid").iter_rows():
-        successors.setdefault(a, set()).add(b)
-        successors.setdefault(b, set())
     comps = _table(data, "pathway_components")
     proxies = comps.filter(pl.col("proxy_for_ctid").is_not_null())
-    destinations = set(proxies.filter(pl.col("is_destination").fill_null(False))["proxy_for_ctid"].to_list())
-    on_pathway = set(proxies["proxy_for_ctid"].to_list())
-    to_destination = _distances_to(successors, destinations)
+    destinations = proxies.filter(pl.col("is_destination").fill_null(False))["proxy_for_ctid"].unique().to_list()
+    on_pathway = proxies["proxy_for_ctid"].unique().to_list()
+    to_destination = _distances_to(best, destinations)
     chains = _longest_chains(best.select("from_ctid", "to_ctid"))
     out_deg = best.group_by(pl.col("from_ctid").alias("ctid")).agg(
         pl.len().alias("next_steps"), pl.col("_p").any().alias("_p_out"))
@@ -302,11 +308,7 @@ def _credential_pathways(data: Source) -> pl.DataFrame:
     soc = _table(data, "alignments").filter(
         (pl.col("code_system") == "SOC") & pl.col("code").is_not_null()
     ).select(pl.col("subject_ctid").alias("ctid")).unique().with_columns(pl.lit(True).alias("has_occupation"))
-    measures = chains.join(
-        pl.DataFrame({"ctid": list(to_destination), "depth_to_destination": list(to_destination.values())},
-                     schema={"ctid": pl.String, "depth_to_destination": pl.Int64}),
-        on="ctid", how="full", coalesce=True,
-    )
+    measures = chains.join(to_destination, on="ctid", how="full", coalesce=True)
     out = (
         creds.unique("ctid", keep="first")
         .join(out_deg, on="ctid", how="left")
@@ -320,8 +322,8 @@ def _credential_pathways(data: Source) -> pl.DataFrame:
             pl.col("chain_length").fill_null(0),
             pl.col("transfer_value_edges").fill_null(0).cast(pl.Int64),
             pl.col("has_occupation").fill_null(False),
-            pl.col("ctid").is_in(list(on_pathway)).alias("on_pathway"),
-            pl.col("ctid").is_in(list(destinations)).alias("is_destination"),
+            pl.col("ctid").is_in(pl.Series(on_pathway, dtype=pl.String).implode()).alias("on_pathway"),
+            pl.col("ctid").is_in(pl.Series(destinations, dtype=pl.String).implode()).alias("is_destination"),
         )
         .with_columns(
             (pl.col("next_steps") > 0).alias("has_next_step"),
@@ -508,12 +510,10 @@ def compute_pathway_structure(
     leads = conn.select(pl.col("subject_ctid").alias("component_ctid"), pl.col("target_ctid").alias("leads_to_ctid"))
     leads = leads.join(comps.select(pl.col("ctid").alias("component_ctid")), on="component_ctid", how="semi")
     # steps from each component to its pathway's destination, along precedes/isChildOf
-    succ: dict[str, set[str]] = {}
-    for a, b in leads.drop_nulls().iter_rows():
-        succ.setdefault(a, set()).add(b)
-        succ.setdefault(b, set())
-    dest = set(comps.filter(pl.col("is_destination").fill_null(False))["ctid"].to_list())
-    steps = _distances_to(succ, dest)
+    dest = comps.filter(pl.col("is_destination").fill_null(False))["ctid"].to_list()
+    steps = _distances_to(
+        leads.drop_nulls().rename({"component_ctid": "from_ctid", "leads_to_ctid": "to_ctid"}), dest
+    ).rename({"ctid": "component_ctid", "depth_to_destination": "steps_to_destination"})
     out = (
         comps.select(
             "pathway_ctid", pl.col("ctid").alias("component_ctid"), "component_type",
@@ -522,10 +522,7 @@ def compute_pathway_structure(
         .join(paths, on="pathway_ctid", how="left")
         .join(names, on="proxy_for_ctid", how="left")
         .join(leads.group_by("component_ctid").agg(pl.col("leads_to_ctid").first()), on="component_ctid", how="left")
-        .with_columns(
-            pl.col("component_ctid").replace_strict(steps, default=None, return_dtype=pl.Int64)
-            .alias("steps_to_destination")
-        )
+        .join(steps, on="component_ctid", how="left")
     )
     level_rank = (
         out.group_by("pathway_ctid", "progression_level")
