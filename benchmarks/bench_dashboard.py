@@ -34,7 +34,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "benchmarks"))
 
-PLOTS = {"state_overview": 3, "coverage": 7, "transparency": 3, "skill_gaps": 2, "pathways": 4}
+PLOTS = {"state_overview": 3, "coverage": 7, "transparency": 3, "skill_gaps": 2, "pathways": 3}
 CHROMIUM_ARGS = [
     "--headless",
     "--no-sandbox",

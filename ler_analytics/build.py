@@ -22,10 +22,11 @@ import gc
 import gzip
 import os
 import shutil
+import sys
 import time
 from collections import Counter
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -34,7 +35,7 @@ import orjson
 from ler_analytics import snapshot as snap
 from ler_analytics.ctdl.flatten import TableRows, flatten_graph
 from ler_analytics.ctdl.records import Document, documents, envelope_document
-from ler_analytics.errors import SnapshotError
+from ler_analytics.errors import LerError, SnapshotError
 from ler_analytics.log import get_logger
 
 log = get_logger("build")
@@ -386,7 +387,7 @@ def process_unit(unit: Unit, tmp_dir: str) -> dict[str, Any]:
     try:
         for label, data in iter_records(unit):
             _handle_record(unit, label, data, state)
-            if state.out.count() + len(state.envelopes) >= BATCH_ROWS:
+            if not state.records & 255 and state.out.count() + len(state.envelopes) >= BATCH_ROWS:
                 flush()
                 gc.collect()
     except OSError as exc:  # unreadable or truncated file (e.g. a cut-off .gz): keep what was read
@@ -687,7 +688,9 @@ def build(
     tmp_dir.mkdir(parents=True)
     try:
         results = _run_units(units, tmp_dir, progress=progress, workers=workers)
+        read_done = time.perf_counter()
         counts, extra = merge_tables(tmp_dir, tables_dir)
+        log.info("read+flatten %.1f s, merge %.1f s", read_done - started, time.perf_counter() - read_done)
     finally:
         shutil.rmtree(tmp_dir, ignore_errors=True)
     by_type: Counter[str] = Counter()
@@ -701,6 +704,7 @@ def build(
         "duplicate_envelopes": extra["duplicates"],
         "records_read": sum(r["records"] for r in results),
         "build_seconds": round(time.perf_counter() - started, 2),
+        "read_seconds": round(read_done - started, 2),
     }
     if manifest.get("status") != "complete" and str(manifest.get("source", "")).startswith("files:"):
         manifest["counts"] = {"envelopes": counts.get("envelopes", 0), "by_type": dict(by_type.most_common())}
@@ -721,27 +725,88 @@ def _run_units(units: list[Unit], tmp_dir: Path, *, progress: bool, workers: int
         from tqdm import tqdm
 
         bar = tqdm(total=len(units), unit="file", desc="ler build", leave=False)
-    results = []
     try:
         if workers == 1:
+            results = []
             for unit in units:
                 results.append(process_unit(unit, str(tmp_dir)))
                 if bar is not None:
                     bar.update(1)
-        else:
-            import multiprocessing as mp
-            from concurrent.futures import ProcessPoolExecutor, as_completed
-
-            with ProcessPoolExecutor(max_workers=workers, mp_context=mp.get_context("spawn")) as pool:
-                futures = [pool.submit(process_unit, unit, str(tmp_dir)) for unit in units]
-                for future in as_completed(futures):
-                    results.append(future.result())
-                    if bar is not None:
-                        bar.update(1)
+            return results
+        return _run_worker_processes(units, tmp_dir, workers, bar)
     finally:
         if bar is not None:
             bar.close()
-    return results
+
+
+def _balance(units: list[Unit], workers: int) -> list[list[Unit]]:
+    """Split units into ``workers`` groups of similar total size (largest first, greedy)."""
+    groups: list[list[Unit]] = [[] for _ in range(workers)]
+    sizes = [0] * workers
+    for unit in sorted(units, key=lambda u: Path(u.path).stat().st_size, reverse=True):
+        smallest = sizes.index(min(sizes))
+        groups[smallest].append(unit)
+        sizes[smallest] += Path(unit.path).stat().st_size
+    return [sorted(g, key=lambda u: u.index) for g in groups if g]
+
+
+def _run_worker_processes(units: list[Unit], tmp_dir: Path, workers: int, bar: Any) -> list[dict[str, Any]]:
+    """Run groups of units in ``python -m ler_analytics.build --worker`` child processes.
+
+    Plain child processes (not multiprocessing) so that a script calling ``build()`` without an
+    ``if __name__ == "__main__"`` guard, a notebook or the CLI all work the same, and no thread
+    state of the caller (polars, Jupyter) is ever forked.
+    """
+    import json
+    import subprocess
+
+    results_dir = tmp_dir / "_results"
+    results_dir.mkdir(parents=True, exist_ok=True)
+    procs = []
+    for number, group in enumerate(_balance(units, workers)):
+        spec = tmp_dir / f"_worker-{number}.json"
+        spec.write_text(json.dumps([asdict(unit) for unit in group]))
+        log_path = tmp_dir / f"_worker-{number}.log"
+        with open(log_path, "wb") as log_file:
+            proc = subprocess.Popen(
+                [sys.executable, "-m", "ler_analytics.build", "--worker", str(spec), str(tmp_dir)],
+                stdout=subprocess.DEVNULL,
+                stderr=log_file,
+            )
+        procs.append((number, proc, log_path))
+    done: set[str] = set()
+    try:
+        while True:
+            running = [p for _, p, _ in procs if p.poll() is None]
+            finished = {p.name for p in results_dir.glob("unit-*.json")}
+            if bar is not None and len(finished) > len(done):
+                bar.update(len(finished) - len(done))
+            done = finished
+            if not running:
+                break
+            time.sleep(0.2)
+    except BaseException:
+        for _, proc, _ in procs:
+            proc.kill()
+        raise
+    for number, proc, log_path in procs:
+        if proc.returncode != 0:
+            tail = log_path.read_text(errors="replace")[-1500:]
+            raise LerError(f"build worker {number} failed (exit code {proc.returncode}):\n{tail}")
+    return [json.loads(p.read_text()) for p in sorted(results_dir.glob("unit-*.json"))]
+
+
+def _worker_main(argv: list[str]) -> int:
+    """Entry point of a worker process: ``python -m ler_analytics.build --worker SPEC TMP_DIR``."""
+    import json
+
+    spec, tmp_dir = Path(argv[1]), Path(argv[2])
+    results_dir = tmp_dir / "_results"
+    for item in json.loads(spec.read_text()):
+        unit = Unit(**item)
+        result = process_unit(unit, str(tmp_dir))
+        snap.atomic_write_json(results_dir / f"unit-{unit.index:06d}.json", result)
+    return 0
 
 
 def merge_tables(tmp_dir: Path, tables_dir: Path) -> tuple[dict[str, int], dict[str, int]]:
@@ -813,7 +878,7 @@ def _sink_parquet(lazy: Any, path: Path) -> int:
     """Stream a lazy frame to ``path`` (temp + rename); return its row count."""
     import polars as pl
 
-    tmp = path.with_name(f".{path.name}.tmp")
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     lazy.sink_parquet(tmp, compression="zstd", compression_level=6, statistics=True)
     rows = pl.scan_parquet(tmp).select(pl.len()).collect().item()
     tmp.replace(path)
@@ -821,6 +886,10 @@ def _sink_parquet(lazy: Any, path: Path) -> int:
 
 
 def _write_parquet(frame: Any, path: Path) -> None:
-    tmp = path.with_name(f".{path.name}.tmp")
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     frame.write_parquet(tmp, compression="zstd", compression_level=6, statistics=True)
     tmp.replace(path)
+
+
+if __name__ == "__main__" and len(sys.argv) >= 4 and sys.argv[1] == "--worker":
+    sys.exit(_worker_main(sys.argv[1:]))

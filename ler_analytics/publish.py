@@ -51,6 +51,7 @@ body { margin: 0; background: #FFFFFF; }
 .ler-site-nav a { color: #0B5394; }
 .ler-site-nav select { font-size: 15px; height: 32px; }
 .ler-card .ler-figure { min-height: 260px; }
+.ler-grid > .ler-card-wide { grid-column: 1 / -1; }
 .ler-states-table td a { color: #0B5394; font-weight: 600; }
 .ler-table caption { text-align: left; font-weight: 650; padding: 4px 0; color: #102A43; }
 @media print { .ler-site-nav, .ler-download { display: none; } }
@@ -284,7 +285,7 @@ def state_page(snap: Snapshot, state: str, numbers: dict[str, Any], sections: li
                 download = (f"<a class='ler-download' href='../data/{escape(state.lower())}/{escape(div_id)}.csv' "
                             f"download>Download the data (CSV)</a>")
             cards.append(
-                f"<div class='ler-card' data-panel='{escape(div_id)}'>{inner}"
+                f"<div class='ler-card{' ler-card-wide' if panel.wide else ''}' data-panel='{escape(div_id)}'>{inner}"
                 f"<details class='ler-note'><summary>How this was computed</summary><p>{escape(panel.note)}</p>"
                 f"</details>{download}</div>"
             )

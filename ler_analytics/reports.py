@@ -203,7 +203,7 @@ def run_report(
                 parameters=parameters,
                 kernel_name="python3",
                 progress_bar=False,
-                cwd=os.getcwd(),  # relative paths in parameters (and ./data) mean what they mean to the caller
+                cwd=str(Path.cwd()),  # relative paths in parameters (and ./data) mean what they mean to the caller
                 execution_timeout=timeout,
             )
     except pm.PapermillExecutionError as exc:

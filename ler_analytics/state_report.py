@@ -51,6 +51,9 @@ HEADLINE_LABELS: dict[str, tuple[str, str]] = {
 RECENT_N = 8
 """Rows of the "newest credentials" table."""
 
+_HUMANIZE = {"credential_type", "provider_type", "delivery_mode", "audience_level"}
+"""Columns of CTDL local names shown as words in tables ("AssociateDegree" → "Associate Degree")."""
+
 _SHARES = {"share_qa", "share_outcome_data", "share_cost", "share_with_next_step"}
 
 
@@ -206,6 +209,8 @@ class Panel:
     note: str
     figure: go.Figure | None = None
     table_columns: dict[str, str] | None = None
+    wide: bool = False
+    """Give the panel a full row on the static site (long category labels or wide tables)."""
 
 
 @dataclass
@@ -252,9 +257,15 @@ def table_html(frame: pl.DataFrame, columns: dict[str, str], *, caption: str = "
 
     cols = [c for c in columns if c in frame.columns] or list(frame.columns)
     head = "".join(f"<th>{escape(columns.get(c, c))}</th>" for c in cols)
+    from ler_analytics.charts.theme import humanize
+
     body = []
+    words = [c in _HUMANIZE for c in cols]
     for row in frame.head(limit).select(cols).iter_rows():
-        cells = "".join(f"<td>{escape(format_cell(v))}</td>" for v in row)
+        cells = "".join(
+            f"<td>{escape(humanize(v) if h and v is not None else format_cell(v))}</td>"
+            for v, h in zip(row, words, strict=True)
+        )
         body.append(f"<tr>{cells}</tr>")
     cap = f"<caption>{escape(caption)}</caption>" if caption else ""
     empty = f"<tr><td colspan='{len(cols)}'>No rows.</td></tr>" if not body else ""
@@ -316,14 +327,14 @@ def coverage_section(snap: Snapshot, state: str) -> Section:
         Panel("credential_type", "Credentials by type", types, _note(compute_coverage, extra),
               charts.plot_breakdown(types, "credential_type", state=state, total=total)),
         Panel("supply", "Supply per 1,000 openings", supply, _note(compute_supply_per_openings),
-              charts.plot_supply_per_openings(supply, state=state)),
+              charts.plot_supply_per_openings(supply, state=state), wide=True),
         Panel("uncovered", "Uncovered in-demand occupations", uncovered, _note(compute_uncovered_occupations),
-              charts.plot_uncovered_occupations(uncovered, state=state)),
+              charts.plot_uncovered_occupations(uncovered, state=state), wide=True),
         Panel("recent", "Newest credentials", recent,
               "Credentials attributed to the state (default attribution rule), ordered by the date the Registry "
               "last updated their envelope (envelope_updated_at), newest first.",
               None, {"name": "Credential", "credential_type": "Type", "provider_name": "Provider",
-                     "updated": "Updated"}),
+                     "updated": "Updated"}, wide=True),
     ])
 
 

@@ -8,7 +8,7 @@ from ler_analytics.apps import widgets as w
 from ler_analytics.apps.base import DashboardApp
 from ler_analytics.apps.data import note_for
 
-MAX_LINKS = 40
+MAX_LINKS = 24
 MAX_LIST = 20
 
 
@@ -129,11 +129,33 @@ class PathwaysApp(DashboardApp):
                 .sort(["from_name", "to_name", "from_ctid", "to_ctid"])
             )
             total = edges.height
-            data = edges.head(MAX_LINKS).select(
-                "from_ctid", "from_name", "to_ctid", "to_name", "relation", "stack_type"
+            # draw the most connected links first: chains and branches say more than isolated pairs
+            degree = pl.concat(
+                [edges.select(pl.col("from_ctid").alias("n")), edges.select(pl.col("to_ctid").alias("n"))]
             )
-            fig = charts.plot_stack_sankey(data, state=state)
-            extra = f"The first {MAX_LINKS} of {total} links (by name) are drawn." if total > MAX_LINKS else ""
+            degree = degree.group_by("n").agg(pl.len().alias("d"))
+            ranked = (
+                edges.join(degree.rename({"n": "from_ctid", "d": "d_from"}), on="from_ctid", how="left")
+                .join(degree.rename({"n": "to_ctid", "d": "d_to"}), on="to_ctid", how="left")
+                .with_columns((pl.col("d_from") + pl.col("d_to")).alias("connections"))
+                .sort(
+                    ["connections", "from_name", "to_name", "from_ctid", "to_ctid"],
+                    descending=[True, False, False, False, False],
+                )
+            )
+            data = ranked.head(MAX_LINKS).select(
+                "from_ctid", "from_name", "to_ctid", "to_name", "relation", "stack_type", "connections"
+            )
+            title = None
+            if total > MAX_LINKS:
+                title = (
+                    f"{total:,} next-step links between credentials in {state_label(state)}; "
+                    f"the {MAX_LINKS} most connected are drawn"
+                )
+            fig = charts.plot_stack_sankey(data, state=state, title=title)
+            extra = (
+                f"The {MAX_LINKS} links whose credentials have the most links are drawn." if total > MAX_LINKS else ""
+            )
             card.show(
                 fig, data, note=note_for(compute_credential_pathways, extra), filename=f"credential_stacks_{state}.csv"
             )
@@ -192,6 +214,7 @@ class PathwaysApp(DashboardApp):
         options = [(str(n or c), c) for c, n in names.iter_rows()]
         if list(self.pathway.options) != options:
             self.pathway.options = options
+        self.pathway.layout.display = None if options else "none"
         card = self.card("pathway")
         if self.pathway not in card.widget.children:
             card.widget.children = (self.pathway, *card.widget.children)

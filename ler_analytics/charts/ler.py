@@ -56,7 +56,7 @@ def plot_link_by_issuer(frame: pl.DataFrame) -> go.Figure:
         "issuer",
         "share_linked",
         title=title,
-        value_label="share of achievements linked",
+        value_label="share linked",
         percent=True,
         hover="n_achievements",
     )
@@ -96,7 +96,7 @@ def plot_link_formats(frame: pl.DataFrame) -> go.Figure:
         "format_encoding",
         "share_linked",
         title=title,
-        value_label="share of achievements linked",
+        value_label="share linked",
         percent=True,
         hover="n_achievements",
     )

@@ -78,6 +78,7 @@ def plot_stack_sankey(edges: pl.DataFrame, *, state: str | None, title: str | No
     trace = {
         "type": "sankey",
         "arrangement": "snap",
+        "textfont": {"shadow": "none", "size": 13, "color": "#1F2933"},
         "node": {
             "label": labels,
             "pad": 14,

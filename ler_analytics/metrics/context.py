@@ -257,7 +257,12 @@ class MetricsContext:
         return pl.DataFrame(schema={"ctid": pl.String, "state_code": pl.String})
 
     def prepare(self) -> MetricsContext:
-        """Precompute every cached frame the metrics use with the default options; returns ``self``."""
+        """Precompute the per-snapshot frames the metrics use (default options); returns ``self``.
+
+        Builds the state attribution and its per-state index, the credential facts, occupation link
+        sources, estimated openings, the transparency presence matrix, the quality signals, and their
+        state-attributed joins. Per-metric all-states results are still built on first use.
+        """
         from ler_analytics.metrics import coverage, occupations, quality, transparency
 
         self.attribution("credentials")
@@ -268,8 +273,13 @@ class MetricsContext:
         occupations.major_links(self)
         occupations.active_ctids(self)
         occupations.openings(self)
-        transparency.presence(self, "credentials")
+        presence = transparency.presence(self, "credentials")
         quality.signal_frame(self)
+        # the state-attributed joins every all-states metric starts from
+        rule, online = self.options(None, None)
+        coverage.attributed_facts(self, rule, online)
+        quality.attributed_signals(self, rule, online)
+        transparency._scoped(self, presence, "credentials", None, True, rule, online)
         return self
 
 

@@ -283,7 +283,12 @@ def openings(data: Source) -> pl.DataFrame:
 
 
 def _groups(ctx: MetricsContext, *, national: bool, active_only: bool, rule: str, online: str) -> pl.DataFrame:
-    """``ctid, state_code`` of the credentials to count: all (``"US"``) or attributed to states."""
+    """``ctid, state_code`` of the credentials to count: all (``"US"``) or attributed to states (cached)."""
+    return ctx.cached(("link_groups", national, active_only, rule, online),
+                      lambda: _groups_fresh(ctx, national=national, active_only=active_only, rule=rule, online=online))
+
+
+def _groups_fresh(ctx: MetricsContext, *, national: bool, active_only: bool, rule: str, online: str) -> pl.DataFrame:
     if national:
         groups = ctx.table("credentials").select("ctid").unique().with_columns(pl.lit(NATIONAL).alias("state_code"))
     else:
@@ -654,8 +659,11 @@ def compute_uncovered_occupations(
 def _uncovered(ctx: MetricsContext, min_wage: float | str | None, include_inferred: bool, active_only: bool,
                rule: str, online: str) -> pl.DataFrame:
     demand = openings(ctx)
-    groups = _groups(ctx, national=False, active_only=active_only, rule=rule, online=online)
-    covered = _covered(ctx, groups, include_inferred)
+    covered = ctx.cached(
+        ("covered_socs", include_inferred, active_only, rule, online),
+        lambda: _covered(ctx, _groups(ctx, national=False, active_only=active_only, rule=rule, online=online),
+                         include_inferred),
+    )
     broad = ctx.ref("soc_hierarchy").filter(pl.col("soc_level") == "broad").select("soc_code")
     covered_broad = covered.join(broad, on="soc_code", how="semi").rename({"soc_code": "_broad"})
     frame = (

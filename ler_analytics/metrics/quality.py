@@ -54,6 +54,13 @@ def signal_frame(data: Source) -> pl.DataFrame:
     return ctx.cached(("quality_signals",), build)
 
 
+def attributed_signals(data: Source, rule: str, online: str) -> pl.DataFrame:
+    """:func:`signal_frame` joined to the state attribution (one row per credential × state; cached)."""
+    ctx = as_context(data)
+    return ctx.cached(("attributed_signals", rule, online),
+                      lambda: ctx.in_state(signal_frame(ctx), None, rule=rule, online=online))
+
+
 @metric(
     title="Quality signals",
     unit="share (0-1)",
@@ -102,10 +109,7 @@ def compute_quality_signals(
 
 
 def _signals(ctx: MetricsContext, keys: list[str], rule: str, online: str) -> pl.DataFrame:
-    frame = signal_frame(ctx)
-    if "state_code" in keys:
-        frame = ctx.cached(("attributed_signals", rule, online), lambda: ctx.in_state(frame, None, rule=rule,
-                                                                                      online=online))
+    frame = attributed_signals(ctx, rule, online) if "state_code" in keys else signal_frame(ctx)
     order = {name: i for i, name in enumerate(SIGNALS)}
     return (
         count_flags(frame, keys, list(SIGNALS), name="signal", total="credential_count", count="with_signal")

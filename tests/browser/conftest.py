@@ -146,6 +146,11 @@ def page(browser, page_log, tmp_path):
     pg.on("console", lambda m: page_log.console_errors.append(m.text) if m.type == "error" else None)
     pg.on("pageerror", lambda e: page_log.page_errors.append(str(e)))
     yield pg
+    try:  # leaving the page lets Voila shut its kernel down (frees memory for the next test)
+        pg.goto("about:blank", timeout=10_000)
+        pg.wait_for_timeout(300)
+    except Exception:  # noqa: BLE001, S110 - best effort
+        pass
     context.close()
 
 

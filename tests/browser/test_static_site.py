@@ -114,6 +114,8 @@ def test_state_page_charts_numbers_and_escaping(site, snap, file_page, page_log:
     html = file_page.content()
     assert "<script>window.__lerXss" not in html
     _shot(file_page, f"static-site-state-{state.lower()}")
+    for section in file_page.locator("section[data-section]").all():  # readable close-ups for review
+        section.screenshot(path=str(SCREENSHOTS / f"static-site-state-{state.lower()}-{section.get_attribute('data-section')}.png"))
     assert page_log.external == []
     assert page_log.problems() == []
 

@@ -148,3 +148,38 @@ def test_cli_replaces_an_existing_site(site, planted_snapshot, tmp_path):
     assert (out / "states" / f"{second.lower()}.html").exists()
     assert not (out / "states" / f"{first.lower()}.html").exists()
     assert not list(tmp_path.glob(".site.*"))
+
+
+@pytest.mark.slow
+def test_harvested_twin_snapshot(twin_server, twin_demo_store, tmp_path):
+    """`ler snapshot` from the loopback Registry twin, then `ler publish` and `ler report` on that snapshot."""
+    import json
+
+    from ler_analytics.cli import main
+    from ler_analytics.reports import run_report
+    from ler_analytics.snapshot import open_snapshot
+    from ler_analytics.state_report import report_states, state_headline
+    from tests.integration.conftest import blocked_kernel_env
+
+    server = twin_server(twin_demo_store)
+    harvested = tmp_path / "harvested"
+    runner = CliRunner()
+    result = runner.invoke(main, ["snapshot", "--out", str(harvested), "--registry", server.url, "--quiet"])
+    assert result.exit_code == 0, result.output
+    result = runner.invoke(main, ["build", str(harvested)])
+    assert result.exit_code == 0, result.output
+    snap = open_snapshot(harvested)
+    assert snap.source.startswith("registry:") and snap.table_names()
+    state = report_states(snap)[0]
+
+    result = runner.invoke(main, ["publish", "--out", str(tmp_path / "site"), "--snapshot", str(harvested),
+                                  "--state", state])
+    assert result.exit_code == 0, result.output
+    site = json.loads((tmp_path / "site" / "site.json").read_text())
+    assert site["snapshot"]["source"] == snap.source
+    assert site["headline"][state] == state_headline(snap, state)
+
+    report = run_report("90", {"STATE": state}, snapshot=harvested, out_dir=tmp_path / "reports",
+                        kernel_env=blocked_kernel_env())
+    assert {k: report.headline[k] for k in site["headline"][state]} == site["headline"][state]
+    assert report.headline["snapshot_source"] == snap.source

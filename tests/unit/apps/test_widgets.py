@@ -71,6 +71,7 @@ def test_voila_config_avoids_known_problems():
     assert conf["VoilaConfiguration"]["template"] == "ler"
     assert conf["Voila"]["ip"] == "127.0.0.1"
     assert conf["VoilaConfiguration"].get("preheat_kernel") is not True  # stack-notes §2: hangs on 2nd visit
+    assert conf["KernelManager"]["transport"] == "ipc"  # no TCP port races between concurrent kernels
 
 
 def test_template_has_no_cdn_references():

@@ -9,7 +9,7 @@ import plotly.graph_objects as go
 import polars as pl
 import pytest
 
-from ler_analytics.charts import basic, coverage, maps, overview, theme, transparency
+from ler_analytics.charts import basic, coverage, ler, maps, overview, pathways, skills, theme, transparency
 
 
 def test_formats_and_labels():
@@ -168,7 +168,7 @@ def test_transparency_charts():
     assert fig.layout.title.text.startswith("&lt;b&gt;Acme&lt;/b&gt; has the least complete records in Kentucky")
 
 
-@pytest.mark.parametrize("module", [basic, coverage, maps, overview, theme, transparency])
+@pytest.mark.parametrize("module", [basic, coverage, ler, maps, overview, pathways, skills, theme, transparency])
 def test_chart_modules_do_no_io(module):
     """Charts are pure: no file, network or parquet access in the builders (maps reads only its asset)."""
     import inspect
@@ -186,4 +186,77 @@ def test_breakdown_title_when_most_records_do_not_state_the_value():
     title = coverage.plot_breakdown(frame, "delivery_mode", state="WA", total=172).layout.title.text
     assert title == (
         "119 of 172 credentials in Washington do not state a delivery mode; the most common stated is In Person (35)"
+    )
+
+
+def test_skill_and_pathway_charts():
+    from ler_analytics.charts import pathways, skills
+
+    gaps = pl.DataFrame(
+        {
+            "element_name": ["Critical Thinking", "Welding"],
+            "sgi": [0.6, 0.3],
+            "demand_share": [0.033, 0.01],
+            "supply_share": [0.0, 0.02],
+            "supply_credentials": [0, 4],
+        }
+    )
+    fig = skills.plot_top_skill_gaps(gaps, state="TX")
+    assert fig.layout.title.text == (
+        "Critical Thinking is the largest skill gap in Texas: 3.3% of skill demand, taught by 0 credentials"
+    )
+    occ = pl.DataFrame({"element_name": ["A", "B", "C"], "importance": [4.5, 4.0, 3.5], "covered": [True, False, True]})
+    fig = skills.plot_occupation_skills(occ, occupation="Welders", state="TX")
+    assert fig.layout.title.text == "Welders in Texas: credentials teach 2 of its top 3 skills; not taught: B"
+    assert list(fig.data[0].marker.color) == [theme.PRIMARY, theme.HIGHLIGHT, theme.PRIMARY]
+    edges = pl.DataFrame(
+        {
+            "from_ctid": ["a", "b"],
+            "from_name": ["<i>A</i>", "B"],
+            "to_ctid": ["b", "c"],
+            "to_name": ["B", "C"],
+            "stack_type": ["progression", "supplemental"],
+        }
+    )
+    fig = pathways.plot_stack_sankey(edges, state="TX")
+    sankey = fig.data[0]
+    assert list(sankey.node.label) == ["&lt;i&gt;A&lt;/i&gt;", "B", "C"]
+    assert list(sankey.link.source) == [0, 1] and list(sankey.link.target) == [1, 2]
+    assert fig.layout.title.text == "2 next-step links between credentials in Texas"
+    comps = pl.DataFrame(
+        {
+            "pathway_name": ["P"] * 3,
+            "component_ctid": ["x", "y", "z"],
+            "component_name": ["Cert", "Assoc", "Bach"],
+            "component_type": ["CredentialComponent"] * 3,
+            "steps_to_destination": [2, 1, 0],
+            "is_destination": [False, False, True],
+            "leads_to_ctid": ["y", "z", None],
+        }
+    )
+    fig = pathways.plot_pathway(comps)
+    assert fig.layout.title.text == "P: 3 components, up to 2 steps to Bach"
+    assert len(fig.layout.annotations) == 2 and list(fig.data[0].x) == [-2, -1, 0]
+
+
+def test_ler_charts_keep_suppressed_cells_missing():
+    from ler_analytics.charts import ler
+
+    cov = pl.DataFrame(
+        {
+            "pattern": ["any", "finder_url", "same_as"],
+            "label": ["Any", "Finder URL", "sameAs"],
+            "share": [0.75, 0.27, None],
+        }
+    )
+    fig = ler.plot_link_patterns(cov)
+    assert fig.layout.title.text == (
+        "75% of achievements link to the Credential Registry; the most common way is Finder URL (27%)"
+    )
+    assert None in list(fig.data[0].x)  # suppressed share stays missing, not 0
+    problems = pl.DataFrame(
+        {"problem": ["read", "unresolvable"], "label": ["Read", "Broken"], "n_achievements": [263, 17]}
+    )
+    assert ler.plot_link_problems(problems).layout.title.text == (
+        "17 of 263 achievements link to a CTID this snapshot does not have"
     )
