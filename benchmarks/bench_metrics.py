@@ -30,6 +30,7 @@ from __future__ import annotations
 import argparse
 import gc
 import json
+import os
 import statistics
 import sys
 import time
@@ -185,9 +186,11 @@ def main(argv: list[str] | None = None) -> int:
     first = order[0]
     res["first_state"] = first
     step("prepared")
+    cpu0 = time.process_time()
     res["first_state_cold_s"] = timed(state_suite, ctx, first, previous)
     step("first state")
     warm = {s: timed(state_suite, ctx, s, previous) for s in states if s != first}
+    res["all_states_loop_cpu_s"] = time.process_time() - cpu0
     res["state_warm_median_s"] = statistics.median(warm.values())
     res["state_warm_p90_s"] = sorted(warm.values())[int(0.9 * len(warm))]
     res["state_warm_max_s"] = max(warm.values())
@@ -197,7 +200,11 @@ def main(argv: list[str] | None = None) -> int:
     del previous
     fresh = MetricsContext.from_snapshot(path).prepare()
     fresh_prev = MetricsContext.from_snapshot(path).prepare()
+    cpu0 = time.process_time()
     res["all_states_vectorised_s"] = timed(all_states_vectorised, fresh, fresh_prev)
+    res["all_states_vectorised_cpu_s"] = time.process_time() - cpu0
+    res["load_average_1min"] = os.getloadavg()[0]
+    res["cpu_count"] = os.cpu_count()
 
     step("all states (vectorised)")
     del fresh, fresh_prev
@@ -241,7 +248,9 @@ def main(argv: list[str] | None = None) -> int:
     print(f"one state: first ({first}, cold caches) {res['first_state_cold_s'] * 1000:.0f} ms; others median "
           f"{res['state_warm_median_s'] * 1000:.1f} ms, p90 {res['state_warm_p90_s'] * 1000:.1f} ms, "
           f"max {res['state_warm_max_s'] * 1000:.1f} ms")
-    print(f"all states: loop {res['all_states_loop_s']:.2f} s; vectorised {res['all_states_vectorised_s']:.2f} s")
+    print(f"all states: loop {res['all_states_loop_s']:.2f} s (CPU {res['all_states_loop_cpu_s']:.2f} s); vectorised "
+          f"{res['all_states_vectorised_s']:.2f} s (CPU {res['all_states_vectorised_cpu_s']:.2f} s); machine load "
+          f"{res['load_average_1min']:.1f} on {res['cpu_count']} cores")
     print(f"baseline naive pandas per state (coverage by type + quality + fill rates): "
           f"{res['baseline_pandas_subset_median_s'] * 1000:.0f} ms vs ours "
           f"{res['ours_subset_warm_median_s'] * 1000:.1f} ms warm ({ratio:.0f}x), "

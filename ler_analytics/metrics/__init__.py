@@ -11,9 +11,10 @@ import pkgutil
 
 import polars as pl
 
+from ler_analytics.metrics.context import MetricsContext, as_context
 from ler_analytics.metrics.registry import METRICS, MetricInfo, get_metric_info, metric
 
-_SUBMODULES = [m.name for m in pkgutil.iter_modules(__path__) if m.name != "registry" and not m.name.startswith("_")]
+_SUBMODULES = [m.name for m in pkgutil.iter_modules(__path__) if m.name not in ("registry", "context") and not m.name.startswith("_")]
 for _name in _SUBMODULES:
     _module = importlib.import_module(f"{__name__}.{_name}")
     for _attr in dir(_module):
@@ -31,4 +32,4 @@ def catalog() -> pl.DataFrame:
     return pl.DataFrame(rows).sort(["group", "name"])
 
 
-__all__ = ["METRICS", "MetricInfo", "catalog", "get_metric_info", "metric"]
+__all__ = ["METRICS", "MetricInfo", "MetricsContext", "as_context", "catalog", "get_metric_info", "metric"]
