@@ -84,6 +84,34 @@ def snapshot_info(snap: Snapshot) -> dict[str, Any]:
     }
 
 
+def provenance(snap: Snapshot) -> Any:
+    """Where the numbers come from, for the top of a notebook or report (IPython HTML).
+
+    The synthetic-data notice on the demo twin, then the snapshot id, date, source and licence.
+    Styles are inline so the block looks the same in Jupyter and in the exported HTML.
+    """
+    from html import escape
+
+    from IPython.display import HTML
+
+    from ler_analytics.snapshot import DEMO_NOTICE
+
+    info = snapshot_info(snap)
+    notice = ""
+    if info["synthetic"]:
+        notice = (
+            "<div data-testid='synthetic-notice' style='background:#FFF4DB;border-left:5px solid #E69F00;"
+            "padding:8px 12px;margin:4px 0;border-radius:4px'><strong>Synthetic demonstration data.</strong> "
+            f"{escape(DEMO_NOTICE)} The numbers describe no real state.</div>"
+        )
+    return HTML(
+        f"{notice}<div style='font-size:90%;color:#486581;margin:4px 0'>"
+        f"<strong>Snapshot</strong> {escape(str(info['id']))} taken {escape(info['date'] or 'unknown date')} · "
+        f"<strong>Source</strong> {escape(str(info['source']))} · <strong>Licence</strong> "
+        f"{escape(str(info['licence'] or 'not stated'))}</div>"
+    )
+
+
 def report_states(snap: Snapshot) -> list[str]:
     """USPS codes of the states with at least one credential, most credentials first."""
     from ler_analytics.apps.data import states_with_credentials

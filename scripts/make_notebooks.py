@@ -23,7 +23,7 @@ STATE_PARAM = 'STATE = "CO"  # USPS code of the state'
 STATE_SETUP = (
     "snap = sr.open_report_snapshot(SNAPSHOT)\n"
     "state = sr.check_state(snap, STATE)\n"
-    "sr.snapshot_info(snap)"
+    "sr.provenance(snap)"
 )
 
 # name -> (title, question, imports, parameters, [cells]); a cell starting with "md:" is markdown.
@@ -39,7 +39,8 @@ NOTEBOOKS: dict[str, tuple[str, str, str, str, list[str]]] = {
         [
             "md:A snapshot is a dated, checksummed copy of Credential Registry data (or of the synthetic demo "
             "twin), with its tables already built. Its manifest says where it came from and under what licence.",
-            "snap = sr.open_report_snapshot(SNAPSHOT)\nsr.snapshot_info(snap)",
+            "snap = sr.open_report_snapshot(SNAPSHOT)\nsr.provenance(snap)",
+            "sr.snapshot_info(snap)",
             "md:The core tables (one Parquet file each; columns are described in `ler_analytics/ctdl/fields.py`).",
             "snap.table_names()",
             "snap.credentials.head()",
@@ -120,7 +121,7 @@ NOTEBOOKS: dict[str, tuple[str, str, str, str, list[str]]] = {
         f"{SNAPSHOT_PARAM}\nN_LERS = 200  # synthetic LERs issued against the snapshot\nSEED = 42\n"
         "K = 10  # counts below K are suppressed",
         [
-            "snap = sr.open_report_snapshot(SNAPSHOT)\nsr.snapshot_info(snap)",
+            "snap = sr.open_report_snapshot(SNAPSHOT)\nsr.provenance(snap)",
             "md:Link health of a folder of synthetic LERs (aggregates only; small counts are suppressed).",
             "health = sr.ler_section(snap, n=N_LERS, seed=SEED, k=K)\nhealth",
             "health.data(\"patterns\")",
@@ -137,6 +138,7 @@ NOTEBOOKS: dict[str, tuple[str, str, str, str, list[str]]] = {
         [
             "md:The snapshot is named by its folder; its id, date and the SHA-256 of its manifest identify it.",
             STATE_SETUP,
+            "sr.snapshot_info(snap)",
             "headline = sr.reproduction_headline(snap, state)\nshow_headline(headline)",
             "md:Recomputed against published (`matches` is empty when no published report is given):",
             "comparison = sr.compare_headline(headline, PUBLISHED)\nsr.show_table(comparison)",

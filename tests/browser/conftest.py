@@ -154,10 +154,19 @@ def page(browser, page_log, tmp_path):
     context.close()
 
 
-def open_dashboard(page, url: str, *, plots: int = 1, timeout: float = 300_000) -> float:
+def open_dashboard(page, url: str, *, plots: int = 1, timeout: float = 360_000) -> float:
     """Go to a dashboard and wait until the App and ``plots`` plotly charts are drawn; returns seconds taken."""
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
     started = time.perf_counter()
-    page.goto(url, wait_until="domcontentloaded", timeout=timeout)
+    try:
+        page.goto(url, wait_until="domcontentloaded", timeout=timeout / 2)
+    except PlaywrightTimeout:
+        # Known flake of ipykernel 7 under heavy load: a new kernel occasionally never answers its first
+        # kernel_info request, so Voila never starts executing (kernel and server both idle; see
+        # docs/dashboards.md). Loading the page again starts a new kernel; a second hang fails the test.
+        print(f"page load timed out after {timeout / 2000:.0f} s, retrying once: {url}")
+        page.goto(url, wait_until="domcontentloaded", timeout=timeout / 2)
     page.wait_for_selector(".ler-app", timeout=timeout)
     if plots:
         page.wait_for_function(

@@ -81,6 +81,12 @@ def test_index_page_draws_the_map_from_file_url(site, file_page, page_log: PageL
     assert file_page.locator("[data-testid=synthetic-notice]").count() == 1
     assert file_page.locator("[data-testid=snapshot-date]").inner_text().strip()
     _shot(file_page, "static-site-index")
+    # clicking a published state on the map opens its page (plotly_click handler)
+    code = file_page.locator("[data-testid=states-table] tbody tr").first.get_attribute("data-state")
+    with file_page.expect_navigation():
+        file_page.evaluate("c => document.getElementById('index-map').emit('plotly_click', "
+                           "{points: [{location: c}]})", code)
+    assert file_page.url.endswith(f"/states/{code.lower()}.html")
     assert page_log.external == []
     assert page_log.problems() == []
 

@@ -96,6 +96,7 @@ def test_notebook_runs(name, run_notebook, demo_snapshot):
     assert _figures(nb) >= MIN_FIGURES[name], f"{name} drew {_figures(nb)} figures"
     html = result.html.read_text()
     assert "Plotly.newPlot(" in html or MIN_FIGURES[name] == 0
+    assert "synthetic-notice" in html and "Synthetic demonstration data" in html  # provenance shown
 
     expected = sr.state_headline(demo_snapshot, "CO")
     if name in ("10_state_coverage", "20_transparency", "30_skill_gaps", "40_pathways"):
