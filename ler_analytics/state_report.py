@@ -268,12 +268,18 @@ class Section:
     def _ipython_display_(self) -> None:
         from html import escape
 
+        import plotly.graph_objects as go
         from IPython.display import HTML, display
 
         display(HTML(f"<h2>{escape(self.title)}</h2>"))
         for p in self.panels:
             if p.figure is not None:
-                p.figure.show()
+                # the finding goes into an HTML heading, which wraps (chart titles are already escaped)
+                fig = go.Figure(p.figure)
+                finding = fig.layout.title.text or escape(p.title)
+                fig.update_layout(title=None, margin={"t": 16})
+                display(HTML(f"<h3>{finding}</h3>"))
+                fig.show()
             else:
                 display(HTML(table_html(p.data, p.table_columns or {}, caption=p.title)))
             display(HTML(f"<p class='ler-note'><em>How this was computed:</em> {escape(p.note)}</p>"))

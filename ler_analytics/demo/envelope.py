@@ -24,18 +24,33 @@ COMMUNITY = "ce_registry"
 _JWT_HEADER = base64.urlsafe_b64encode(b'{"alg":"RS256"}').rstrip(b"=").decode()
 
 
-def _seconds(t: datetime | int) -> int:
-    return t if isinstance(t, int) else int(t.timestamp())
+_DAYS: dict[int, str] = {}
+
+
+def _day(days: int) -> str:
+    """``YYYY-MM-DD`` of a day number since the epoch (cached: a twin spans a few thousand days)."""
+    text = _DAYS.get(days)
+    if text is None:
+        text = _DAYS[days] = time.strftime("%Y-%m-%d", time.gmtime(days * 86400))
+    return text
+
+
+_HM = tuple(f"{h:02d}:{m:02d}" for h in range(24) for m in range(60))
+_SS = tuple(f"{x:02d}" for x in range(60))
 
 
 def registry_time(t: datetime | int) -> str:
     """Node-header timestamp as the Registry writes it: ``2019-02-19 22:12:36 UTC`` (datetime or epoch s)."""
-    return time.strftime("%Y-%m-%d %H:%M:%S UTC", time.gmtime(_seconds(t)))
+    days, rest = divmod(t if isinstance(t, int) else int(t.timestamp()), 86400)
+    minutes, secs = divmod(rest, 60)
+    return f"{_DAYS.get(days) or _day(days)} {_HM[minutes]}:{_SS[secs]} UTC"
 
 
 def api_time(t: datetime | int) -> str:
     """Envelope ``updated_at`` as the Registry API renders it: ``2019-02-19T22:12:36.000Z``."""
-    return time.strftime("%Y-%m-%dT%H:%M:%S.000Z", time.gmtime(_seconds(t)))
+    days, rest = divmod(t if isinstance(t, int) else int(t.timestamp()), 86400)
+    minutes, secs = divmod(rest, 60)
+    return f"{_DAYS.get(days) or _day(days)}T{_HM[minutes]}:{_SS[secs]}.000Z"
 
 
 def graph_document(rendered: Rendered) -> dict:
@@ -81,25 +96,36 @@ def make_envelope(
         doc = {"@context": doc["@context"], "@id": doc["@id"]}
     body = orjson.dumps(doc)
     digest = base64.b64encode(hashlib.sha256(body).digest()).decode()
-    history = []
     created_s = created if isinstance(created, int) else int(created.timestamp())
     updated_s = updated if isinstance(updated, int) else int(updated.timestamp())
-    times = [created_s]
-    span = updated_s - created_s
-    for k in range(revisions):
-        times.append(created_s + span * (k + 1) // revisions)
-    base_rev = int.from_bytes(bytes.fromhex(envelope_id[:6]), "big")
-    for k, t in enumerate(times):
-        head = k == len(times) - 1
-        history.append(
+    created_at = registry_time(created_s)
+    updated_at = registry_time(updated_s) if updated_s != created_s else created_at
+    url = f"/ce-registry/envelopes/{envelope_id}"
+    if revisions <= 0:
+        history = [{"head": True, "event": "create", "created_at": created_at, "actor": None, "url": url}]
+    else:
+        base_rev = int(envelope_id[:6], 16)
+        span = updated_s - created_s
+        history = [
             {
-                "head": head,
-                "event": "create" if k == 0 else "update",
-                "created_at": registry_time(t),
+                "head": False,
+                "event": "create",
+                "created_at": created_at,
                 "actor": None,
-                "url": f"/ce-registry/envelopes/{envelope_id}" + ("" if head else f"/revisions/{base_rev + k * 7}"),
+                "url": f"{url}/revisions/{base_rev}",
             }
-        )
+        ]
+        for k in range(1, revisions):
+            history.append(
+                {
+                    "head": False,
+                    "event": "update",
+                    "created_at": registry_time(created_s + span * k // revisions),
+                    "actor": None,
+                    "url": f"{url}/revisions/{base_rev + k * 7}",
+                }
+            )
+        history.append({"head": True, "event": "update", "created_at": updated_at, "actor": None, "url": url})
     env: dict = {
         "envelope_community": COMMUNITY,
         "envelope_id": envelope_id,
@@ -116,17 +142,15 @@ def make_envelope(
         "node_headers": {
             "resource_digest": digest,
             "revision_history": history,
-            "created_at": registry_time(created_s),
-            "updated_at": registry_time(updated_s),
+            "created_at": created_at,
+            "updated_at": updated_at,
             "deleted_at": None,
         },
         "owned_by": rendered.owner_ctid,
         "published_by": rendered.publisher_ctid,
         "changed": False,
         "updated_at": api_time(updated_s),
-        "last_verified_on": time.strftime("%Y-%m-%d", time.gmtime(updated_s + 86400 * rng.randrange(1, 200)))
-        if rng.random() < 0.2
-        else None,
+        "last_verified_on": _day((updated_s + 86400 * rng.randrange(1, 200)) // 86400) if rng.random() < 0.2 else None,
     }
     if variant in ("legacy_jwt", "broken_jwt"):
         payload = body if variant == "legacy_jwt" else body[: max(20, len(body) // 2)]

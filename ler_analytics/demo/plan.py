@@ -144,6 +144,10 @@ _START_S = int(T_START.timestamp())
 _SPAN_S = int((T_SNAPSHOT - T_START - timedelta(days=1)).total_seconds())
 
 
+_blake2b = hashlib.blake2b
+_UUID_VARIANT = {c: "89ab"[int(c, 16) & 3] for c in "0123456789abcdef"}
+
+
 def derived_uuid(seed: int, *parts: object) -> uuid.UUID:
     """A deterministic version-4 UUID for ``parts`` (so CTIDs are stable for a seed)."""
     return uuid.UUID(derived_uuid_str(seed, *parts))
@@ -151,8 +155,8 @@ def derived_uuid(seed: int, *parts: object) -> uuid.UUID:
 
 def derived_uuid_str(seed: int, *parts: object) -> str:
     """:func:`derived_uuid` as a string, computed without the ``uuid`` module (hot path)."""
-    h = hashlib.blake2b("|".join(map(str, (seed, *parts))).encode(), digest_size=16).hexdigest()
-    return f"{h[:8]}-{h[8:12]}-4{h[13:16]}-{'89ab'[int(h[16], 16) & 3]}{h[17:20]}-{h[20:32]}"
+    h = _blake2b("|".join(map(str, (seed, *parts))).encode(), digest_size=16).hexdigest()
+    return f"{h[:8]}-{h[8:12]}-4{h[13:16]}-{_UUID_VARIANT[h[16]]}{h[17:20]}-{h[20:]}"
 
 
 def derived_ctid(seed: int, kind: str, idx: int, sub: object = "") -> str:

@@ -224,8 +224,12 @@ def uri(ctid: str) -> str:
     return f"{REGISTRY}/resources/{ctid}"
 
 
+_NON_SLUG = re.compile(r"[^a-z0-9]+")
+
+
+@lru_cache(maxsize=100_000)
 def _slug(text: str) -> str:
-    return re.sub(r"[^a-z0-9]+", "", text.lower())[:40] or "x"
+    return _NON_SLUG.sub("", text.lower())[:40] or "x"
 
 
 def _singular(title: str) -> str:
@@ -310,6 +314,43 @@ def org_name(plan: Plan, kind_code: str, idx: int) -> str:
     return rng.choice(options)
 
 
+_CRED_NAME_TEMPLATES: dict[str, tuple[str, ...]] = {
+    "AssociateDegree": (
+        "Associate of Applied Science in {prog}",
+        "{prog}, A.A.S.",
+        "Associate Degree in {prog}",
+    ),
+    "AssociateOfAppliedScienceDegree": ("Associate of Applied Science in {prog}", "{prog} AAS"),
+    "AssociateOfArtsDegree": ("Associate of Arts in {prog}", "{prog}, A.A."),
+    "AssociateOfScienceDegree": ("Associate of Science in {prog}", "{prog}, A.S."),
+    "BachelorDegree": ("Bachelor of Science in {prog}", "Bachelor of Arts in {prog}", "{prog}, B.S."),
+    "BachelorOfScienceDegree": ("Bachelor of Science in {prog}", "B.S. {prog}"),
+    "BachelorOfArtsDegree": ("Bachelor of Arts in {prog}", "B.A. {prog}"),
+    "MasterDegree": ("Master of Science in {prog}", "Master of {prog}", "{prog}, M.S."),
+    "MasterOfScienceDegree": ("Master of Science in {prog}",),
+    "MasterOfArtsDegree": ("Master of Arts in {prog}",),
+    "ResearchDoctorate": ("Doctor of Philosophy in {prog}", "{prog}, Ph.D."),
+    "ProfessionalDoctorate": ("Doctor of {prog} Practice", "Professional Doctorate in {prog}"),
+    "DoctoralDegree": ("Doctorate in {prog}",),
+    "PostBaccalaureateCertificate": ("Post-Baccalaureate Certificate in {prog}",),
+    "Certification": ("Certified {occ}", "{occ} Certification", "Professional {occ} (P{initial})"),
+    "License": ("{st} {occ} License", "Licensed {occ}"),
+    "CertificateOfCompletion": ("{prog} Certificate of Completion", "{occ} Training Completion"),
+    "MicroCredential": ("{prog} Microcredential", "Micro-credential: {occ} Essentials"),
+    "OpenBadge": ("{prog} Badge",),
+    "DigitalBadge": ("{occ} Digital Badge",),
+    "TechnicalLevel1Certificate": ("Technical Certificate Level 1: {prog}",),
+    "TechnicalLevel2Certificate": ("Technical Certificate Level 2: {prog}",),
+    "TechnicalLevel3Certificate": ("Technical Certificate Level 3: {prog}",),
+    "ApprenticeshipCertificate": ("{occ} Registered Apprenticeship",),
+    "AcademicCertificate": ("Academic Certificate in {prog}",),
+    "HigherEducationLevel1Certificate": ("Certificate of Achievement: {prog}",),
+    "ProfessionalCertificate": ("Professional Certificate in {prog}",),
+}
+_CRED_NAME_DEFAULT = ("{prog} Certificate", "Certificate in {prog}", "{prog} Technician Certificate")
+"""Name patterns per credential class (``str.format`` fields: prog, occ, initial, st)."""
+
+
 @lru_cache(maxsize=400_000)
 def cred_name(plan: Plan, idx: int) -> str:
     """Name of credential ``idx``: built from its CIP or SOC title and its type."""
@@ -319,40 +360,9 @@ def cred_name(plan: Plan, idx: int) -> str:
     occ = _singular(plan.world.soc_title.get(c.soc, "Specialist"))
     local = c.cls.split(":")[1]
     st = plan.world.state_name.get(c.state or "", "")
-    names = {
-        "AssociateDegree": (
-            f"Associate of Applied Science in {prog}",
-            f"{prog}, A.A.S.",
-            f"Associate Degree in {prog}",
-        ),
-        "AssociateOfAppliedScienceDegree": (f"Associate of Applied Science in {prog}", f"{prog} AAS"),
-        "AssociateOfArtsDegree": (f"Associate of Arts in {prog}", f"{prog}, A.A."),
-        "AssociateOfScienceDegree": (f"Associate of Science in {prog}", f"{prog}, A.S."),
-        "BachelorDegree": (f"Bachelor of Science in {prog}", f"Bachelor of Arts in {prog}", f"{prog}, B.S."),
-        "BachelorOfScienceDegree": (f"Bachelor of Science in {prog}", f"B.S. {prog}"),
-        "BachelorOfArtsDegree": (f"Bachelor of Arts in {prog}", f"B.A. {prog}"),
-        "MasterDegree": (f"Master of Science in {prog}", f"Master of {prog}", f"{prog}, M.S."),
-        "MasterOfScienceDegree": (f"Master of Science in {prog}",),
-        "MasterOfArtsDegree": (f"Master of Arts in {prog}",),
-        "ResearchDoctorate": (f"Doctor of Philosophy in {prog}", f"{prog}, Ph.D."),
-        "ProfessionalDoctorate": (f"Doctor of {prog} Practice", f"Professional Doctorate in {prog}"),
-        "DoctoralDegree": (f"Doctorate in {prog}",),
-        "PostBaccalaureateCertificate": (f"Post-Baccalaureate Certificate in {prog}",),
-        "Certification": (f"Certified {occ}", f"{occ} Certification", f"Professional {occ} (P{occ[:1]})"),
-        "License": (f"{st} {occ} License".strip(), f"Licensed {occ}"),
-        "CertificateOfCompletion": (f"{prog} Certificate of Completion", f"{occ} Training Completion"),
-        "MicroCredential": (f"{prog} Microcredential", f"Micro-credential: {occ} Essentials"),
-        "OpenBadge": (f"{prog} Badge",),
-        "DigitalBadge": (f"{occ} Digital Badge",),
-        "TechnicalLevel1Certificate": (f"Technical Certificate Level 1: {prog}",),
-        "TechnicalLevel2Certificate": (f"Technical Certificate Level 2: {prog}",),
-        "TechnicalLevel3Certificate": (f"Technical Certificate Level 3: {prog}",),
-        "ApprenticeshipCertificate": (f"{occ} Registered Apprenticeship",),
-        "AcademicCertificate": (f"Academic Certificate in {prog}",),
-        "HigherEducationLevel1Certificate": (f"Certificate of Achievement: {prog}",),
-        "ProfessionalCertificate": (f"Professional Certificate in {prog}",),
-    }.get(local, (f"{prog} Certificate", f"Certificate in {prog}", f"{prog} Technician Certificate"))
-    return rng.choice(names)
+    template = rng.choice(_CRED_NAME_TEMPLATES.get(local, _CRED_NAME_DEFAULT))
+    name = template.format(prog=prog, occ=occ, initial=occ[:1], st=st)
+    return name.strip() if local == "License" else name
 
 
 @lru_cache(maxsize=400_000)

@@ -85,6 +85,7 @@ def generate(
         LerError: when ``out`` holds something other than a twin snapshot.
     """
     from ler_analytics.demo.plan import T_SNAPSHOT, build_plan
+    from ler_analytics.demo.stream import render_chunks
 
     out = Path(out)
     if scale <= 0:
@@ -103,7 +104,7 @@ def generate(
 
         bar = tqdm(total=len(plan.order), unit="env", desc="twin", leave=False)
     with RawWriter(out) as writer:
-        for chunk in _rendered_chunks(plan, workers):
+        for chunk in render_chunks(plan, workers):
             for ctdl_type, line in chunk:
                 writer.write(line)
                 by_type[ctdl_type] += 1
@@ -120,45 +121,6 @@ def generate(
     write_manifest(out, manifest, complete=True)
     log.info("twin snapshot %s: %d envelopes (%s)", out, total, source)
     return out
-
-
-_CHUNK = 2000
-_WORKER_PLAN = None
-
-
-def _render_range(bounds: tuple[int, int]) -> list[tuple[str, bytes]]:
-    from ler_analytics.demo.stream import iter_positions
-
-    assert _WORKER_PLAN is not None
-    return [
-        (env.get("envelope_ctdl_type") or "unknown", orjson.dumps(env)) for env in iter_positions(_WORKER_PLAN, *bounds)
-    ]
-
-
-def _rendered_chunks(plan, workers: int | None):  # noqa: ANN001, ANN202 - internal generator
-    """Serialised envelopes in plan order, in chunks; rendered by forked workers when worth it."""
-    global _WORKER_PLAN
-    n = len(plan.order)
-    bounds = [(i, min(n, i + _CHUNK)) for i in range(0, n, _CHUNK)]
-    if workers is None:
-        workers = min(2, os.cpu_count() or 1) if n >= 20_000 else 1
-    if workers <= 1 or "fork" not in mp.get_all_start_methods():
-        _WORKER_PLAN = plan
-        try:
-            for b in bounds:
-                yield _render_range(b)
-        finally:
-            _WORKER_PLAN = None
-        return
-    _WORKER_PLAN = plan  # inherited by the forked workers (copy-on-write), never pickled
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", RuntimeWarning)  # polars warns about fork; workers never call it
-            ctx = mp.get_context("fork")
-            with ctx.Pool(workers) as pool:
-                yield from pool.imap(_render_range, bounds)
-    finally:
-        _WORKER_PLAN = None
 
 
 def demo_dir(

@@ -2,11 +2,18 @@
 
 from __future__ import annotations
 
+import multiprocessing as mp
+import os
 import random
+import warnings
+from collections import deque
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from itertools import islice
 from typing import Literal
+
+import orjson
 
 from ler_analytics.demo.envelope import make_envelope
 from ler_analytics.demo.plan import T_SNAPSHOT, Plan, build_plan, decode
@@ -71,19 +78,28 @@ def _secondary(plan: Plan, rendered: Rendered, rng: random.Random) -> Rendered:
     )
 
 
-def iter_envelopes(scale: float, seed: int) -> Iterator[dict]:
+def iter_envelopes(scale: float, seed: int, *, workers: int | None = None) -> Iterator[dict]:
     """Yield the twin's initial envelopes, oldest ``created_at`` first (newest last).
 
     Deterministic for ``(scale, seed)``: the same arguments give the same envelopes, byte for byte
-    once serialised. ``scale=1.0`` is the live Registry's size (about 396,000 envelopes). Memory is
-    bounded by the plan (compact facts per record); envelopes are rendered one at a time.
+    once serialised, for any number of workers. ``scale=1.0`` is the live Registry's size (about
+    396,000 envelopes). Memory is bounded by the plan (compact facts per record) plus a few chunks
+    of envelopes in flight.
 
     Args:
         scale: size relative to the live Registry (e.g. 0.05 for the demo).
         seed: random seed.
+        workers: processes rendering envelopes (default: up to 2 where ``fork`` is available and the
+            twin has at least 20,000 envelopes; 1 renders in this process).
     """
     plan = build_plan(float(scale), int(seed))
-    yield from iter_positions(plan, 0, len(plan.order))
+    if _worker_count(plan, workers) <= 1:
+        yield from iter_positions(plan, 0, len(plan.order))
+        return
+    loads = orjson.loads
+    for chunk in render_chunks(plan, workers):
+        for _ctdl_type, line in chunk:
+            yield loads(line)
 
 
 def iter_positions(plan: Plan, start: int, stop: int) -> Iterator[dict]:
@@ -111,6 +127,66 @@ def iter_positions(plan: Plan, start: int, stop: int) -> Iterator[dict]:
                 rng=rng,
                 variant="secondary",
             )
+
+
+PARALLEL_FROM = 20_000
+"""Planned records from which rendering is spread over forked worker processes by default."""
+CHUNK = 2000
+"""Records rendered per task of a worker."""
+_WORKER_PLAN: Plan | None = None  # the plan inherited by forked workers (copy-on-write, never pickled)
+
+
+def _worker_count(plan: Plan, workers: int | None) -> int:
+    if workers is None:
+        workers = min(2, os.cpu_count() or 1) if len(plan.order) >= PARALLEL_FROM else 1
+    if workers > 1 and "fork" not in mp.get_all_start_methods():
+        return 1
+    return max(1, int(workers))
+
+
+def _render_range(bounds: tuple[int, int]) -> list[tuple[str, bytes]]:
+    """Serialised envelopes of the plan positions ``bounds`` (runs in a worker, or in this process)."""
+    assert _WORKER_PLAN is not None
+    dumps = orjson.dumps
+    return [(env.get("envelope_ctdl_type") or "unknown", dumps(env)) for env in iter_positions(_WORKER_PLAN, *bounds)]
+
+
+def render_chunks(plan: Plan, workers: int | None = None) -> Iterator[list[tuple[str, bytes]]]:
+    """The plan's initial envelopes serialised (``(envelope_ctdl_type, json bytes)``), in chunks, in order.
+
+    With more than one worker the chunks are rendered by forked processes (which inherit the plan),
+    at most ``2 x workers + 2`` chunks ahead of the consumer, so memory stays bounded even when the
+    consumer is slower than the workers. The output is identical for any number of workers.
+
+    Args:
+        plan: the twin's plan (:func:`~ler_analytics.demo.plan.build_plan`).
+        workers: processes (default as for :func:`iter_envelopes`).
+    """
+    global _WORKER_PLAN
+    n = len(plan.order)
+    bounds = [(i, min(n, i + CHUNK)) for i in range(0, n, CHUNK)]
+    count = _worker_count(plan, workers)
+    previous = _WORKER_PLAN
+    _WORKER_PLAN = plan
+    try:
+        if count <= 1:
+            for b in bounds:
+                yield _render_range(b)
+            return
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)  # polars warns about fork; workers never call it
+            ctx = mp.get_context("fork")
+            with ctx.Pool(count) as pool:
+                todo = iter(bounds)
+                pending = deque(pool.apply_async(_render_range, (b,)) for b in islice(todo, 2 * count + 2))
+                while pending:
+                    chunk = pending.popleft().get()
+                    nxt = next(todo, None)
+                    if nxt is not None:
+                        pending.append(pool.apply_async(_render_range, (nxt,)))
+                    yield chunk
+    finally:
+        _WORKER_PLAN = previous
 
 
 def iter_change_batches(
