@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import multiprocessing as mp
 import os
 import shutil
-import warnings
 from collections import Counter
 from pathlib import Path
 
