@@ -74,6 +74,7 @@ def _baseline(count: int, out: str, queue: mp.Queue) -> None:
     import orjson
 
     from ler_analytics.demo import iter_envelopes
+    from ler_analytics.demo.snapshot import RAW_COMPRESSLEVEL
     from ler_analytics.snapshot import RawWriter
 
     sample = []
@@ -82,7 +83,7 @@ def _baseline(count: int, out: str, queue: mp.Queue) -> None:
         if len(sample) == 500:
             break
     start, cpu = time.perf_counter(), _cpu_seconds()
-    with RawWriter(Path(out)) as writer:
+    with RawWriter(Path(out), compresslevel=RAW_COMPRESSLEVEL) as writer:  # as generate() writes
         for i in range(count):
             writer.write(orjson.dumps(sample[i % len(sample)]))
     queue.put({"seconds": time.perf_counter() - start, "cpu": _cpu_seconds() - cpu, "peak_mb": _peak_mb()})

@@ -218,7 +218,11 @@ class PathwaysApp(DashboardApp):
         card = self.card("pathway")
         if self.pathway not in card.widget.children:
             card.widget.children = (self.pathway, *card.widget.children)
-        self._draw_pathway(self.pathway.value)
+        values = [c for _, c in options]
+        if values and self.pathway.value not in values:
+            self.pathway.value = values[0]  # the observer draws it
+        else:
+            self._draw_pathway(self.pathway.value)
 
     def _draw_pathway(self, pathway_ctid: Any) -> None:
         import polars as pl

@@ -217,13 +217,48 @@ def _first_ctid(value: object, graph: dict[str, dict]) -> str | None:
     return None
 
 
+def _target_uri(value: object) -> str | None:
+    """First URI of a ``ceterms:targetNode`` value: a string, ``{"@id": ...}`` or a list of them."""
+    if type(value) is str:
+        return value
+    if type(value) is dict:
+        value = value.get("@id")
+        return value if type(value) is str else None
+    if type(value) is list:
+        for item in value:
+            uri = _target_uri(item)
+            if uri:
+                return uri
+    return None
+
+
+def _target_items(value: object) -> list:
+    """The items of a ``ceterms:targetNode`` value (strings or ``{"@id": ...}``), lists flattened."""
+    if value is None:
+        return []
+    return value if type(value) is list else [value]
+
+
 _CONCEPT_CACHE: dict[str, str | None] = {}
+
+
+_CLASS_NAMES: dict[str, str | None] = {}
+
+
+def _class_name(curie: str) -> str | None:
+    """``local_name`` of a class CURIE, cached (a few hundred classes, one call per row)."""
+    name = _CLASS_NAMES.get(curie, "")
+    if name == "":
+        name = _CLASS_NAMES[curie] = local_name(curie)
+    return name
 
 
 def _concept(item: object) -> str | None:
     if type(item) is dict:
         node = item.get("ceterms:targetNode")
-        if type(node) is str:
+        if type(node) is not str and node is not None:
+            node = _target_uri(node)
+        if node:
             item = node
         else:
             return concept_name(item)
@@ -372,7 +407,13 @@ _QA_PROPS = (
     "ceterms:recognizedIn",
     "ceterms:regulatedIn",
 )
-_OUTCOME_PROPS = ("ceterms:aggregateData", "ceterms:earnings", "ceterms:employmentOutcome", "ceterms:holders")
+_OUTCOME_PROPS = (
+    "ceterms:aggregateData",
+    "qdata:relevantDataSet",
+    "ceterms:earnings",
+    "ceterms:employmentOutcome",
+    "ceterms:holders",
+)
 _TARGET_PROPS = (
     "ceterms:targetCredential",
     "ceterms:targetAssessment",
@@ -439,7 +480,7 @@ def credential_row(node: dict, ctid: str, curie: str, g: Graph) -> Row:
     row = _common(node, ctid, g.src)
     row.update(_owned(node, g.by_id))
     row.update(_offered(node))
-    row["credential_type"] = local_name(curie)
+    row["credential_type"] = _class_name(curie)
     row["credential_family"] = schema.family_of(curie)
     row["status"] = _first_concept(node.get("ceterms:credentialStatusType"))
     row["has_qa"] = _has_any(node, _QA_PROPS)
@@ -451,7 +492,7 @@ def credential_row(node: dict, ctid: str, curie: str, g: Graph) -> Row:
 def organization_row(node: dict, ctid: str | None, curie: str, g: Graph, *, blank: bool = False) -> Row:
     """Row of ``organizations`` (``blank=True`` for a blank-node organization without a CTID)."""
     row = _common(node, ctid, g.src)  # type: ignore[arg-type]
-    row["organization_type"] = local_name(curie)
+    row["organization_type"] = _class_name(curie)
     row["agent_types"] = _concepts(node.get("ceterms:agentType"))
     row["agent_sectors"] = _concepts(node.get("ceterms:agentSectorType"))
     state = None
@@ -470,7 +511,7 @@ def learning_opportunity_row(node: dict, ctid: str, curie: str, g: Graph) -> Row
     row = _common(node, ctid, g.src)
     row.update(_owned(node, g.by_id))
     row.update(_offered(node))
-    row["learning_opportunity_type"] = local_name(curie)
+    row["learning_opportunity_type"] = _class_name(curie)
     amount, unit = _credit(node.get("ceterms:creditValue"))
     if amount is None:
         amount = to_float(node.get("ceterms:creditHourValue"))
@@ -531,7 +572,7 @@ def pathway_row(node: dict, ctid: str, curie: str, g: Graph) -> Row:
 def pathway_component_row(node: dict, ctid: str, curie: str, g: Graph) -> Row:
     """Row of ``pathway_components``."""
     level = None
-    for value in as_list(node.get("ceterms:hasProgressionLevel")):
+    for value in as_list(node.get("asn:hasProgressionLevel") or node.get("ceterms:hasProgressionLevel")):
         target, uri = _ref_target(value, g.by_id)
         level = target or uri
         if level:
@@ -542,7 +583,7 @@ def pathway_component_row(node: dict, ctid: str, curie: str, g: Graph) -> Row:
         or _first_ctid(node.get("ceterms:isDestinationComponentOf"), g.by_id)
         or _first_ctid(node.get("ceterms:isDestinationComponentFor"), g.by_id)
         or g.pathway_ctid,
-        "component_type": local_name(curie),
+        "component_type": _class_name(curie),
         "name": _text(node, "ceterms:name"),
         "progression_level": level,
         "proxy_for_ctid": _first_ctid(node.get("ceterms:proxyFor"), g.by_id),
@@ -623,7 +664,7 @@ def outcome_row(node: dict, ctid: str, curie: str, g: Graph) -> Row:
             holders = held if held is not None else holders
         start, end = lang_text(frame.get("ceterms:startDate")), lang_text(frame.get("ceterms:endDate"))
         period = lang_text(frame.get("ceterms:description")) if not (start or end) else f"{start or ''}/{end or ''}"
-    about = _first_ctid(node.get("qdata:about") or node.get("schema:about"), g.by_id) or _first_ctid(
+    about = _first_ctid(node.get("schema:about") or node.get("qdata:about"), g.by_id) or _first_ctid(
         node.get("qdata:relevantDataSetFor"), g.by_id
     )
     return {
@@ -669,14 +710,34 @@ def embedded_outcome_rows(node: dict, ctid: str, g: Graph) -> list[Row]:
     return rows
 
 
+def aggregate_data_set_edges(node: dict, ctid: str, table: str, g: Graph) -> list[tuple]:
+    """``connections`` rows for ``qdata:relevantDataSet`` references inside ``ceterms:aggregateData``.
+
+    Relation ``aggregateData``, via ``aggregateData/relevantDataSet``: the build reads them (with the
+    direct ``relevantDataSet`` edges) to tell which record a DataSetProfile is about.
+    """
+    rows = []
+    for profile in as_list(node.get("ceterms:aggregateData")):
+        if not isinstance(profile, dict):
+            continue
+        for item in as_list(profile.get("qdata:relevantDataSet")):
+            target_ctid, target_uri = _ref_target(item, g.by_id)
+            if target_ctid or target_uri:
+                rows.append(
+                    (ctid, table, "aggregateData", target_ctid, target_uri, "aggregateData/relevantDataSet", g.src.seq)
+                )
+    return rows
+
+
 def other_resource_row(node: dict, ctid: str, curie: str, g: Graph) -> Row:
     """Row of ``other_resources`` (Task, Job, Occupation, Collection, actions, concepts, ...)."""
     return {
         "ctid": ctid,
-        "resource_type": local_name(curie),
+        "resource_type": _class_name(curie),
         "resource_family": schema.family_of(curie),
         "name": _text(node, "ceterms:name", "ceasn:name", "skos:prefLabel", "ceasn:competencyText"),
         "owner_ctid": _first_ctid(node.get("ceterms:ownedBy"), g.by_id)
+        or _first_ctid(node.get("ceterms:assertedBy"), g.by_id)
         or _first_ctid(node.get("ceterms:actingAgent"), g.by_id)
         or _first_ctid(node.get("ceasn:publisher"), g.by_id),
         "envelope_id": g.src.envelope_id,
@@ -768,9 +829,7 @@ def _alignment(item: object, default_system: str) -> tuple | None:
     """``(code_system, code, onet_soc_code, raw_code, target_name, framework_name)`` of one item."""
     if isinstance(item, dict):
         coded = lang_text(item.get("ceterms:codedNotation"))
-        target = item.get("ceterms:targetNode")
-        target = target.get("@id") if isinstance(target, dict) else target
-        target = target if isinstance(target, str) else None
+        target = _target_uri(item.get("ceterms:targetNode"))
         framework = lang_text(item.get("ceterms:framework"))
         framework_name = lang_text(item.get("ceterms:frameworkName"))
         target_name = lang_text(item.get("ceterms:targetNodeName"))
@@ -996,11 +1055,12 @@ def _edge_from_object(item: dict, ctid: str, table: str, relation: str, g: Graph
     seq = g.src.seq
     if _is_condition(item):
         _condition_edges(item, ctid, table, relation, relation, g, edges, 0)
-    elif "ceterms:targetNode" in item:
-        target = item["ceterms:targetNode"]
-        if isinstance(target, str) and _CTID_SEARCH.search(target):
-            target_ctid, _ = _ref_target(target, g.by_id)
-            edges.append((ctid, table, relation, target_ctid, None, "direct", seq))
+    elif "ceterms:targetNode" in item:  # CredentialAlignmentObject: string, {"@id"} or a list
+        for target in _target_items(item["ceterms:targetNode"]):
+            uri = _target_uri(target)
+            if uri and _CTID_SEARCH.search(uri):
+                target_ctid, _ = _ref_target(uri, g.by_id)
+                edges.append((ctid, table, relation, target_ctid, None, "direct", seq))
     elif "@id" in item or "ceterms:ctid" in item:
         target_ctid, target_uri = _ref_target(item, g.by_id)
         if target_ctid or target_uri:
@@ -1037,10 +1097,13 @@ def _condition_edges(
         via = f"{path}/{prop[8:]}"
         for item in value if type(value) is list else (value,):
             if isinstance(item, dict) and "ceterms:targetNode" in item:  # CredentialAlignmentObject
-                item = item["ceterms:targetNode"]
-            target_ctid, target_uri = _ref_target(item, g.by_id)
-            if target_ctid or target_uri:
-                rows.append((ctid, table, relation, target_ctid, target_uri, via, seq))
+                targets = _target_items(item["ceterms:targetNode"])
+            else:
+                targets = (item,)
+            for target in targets:
+                target_ctid, target_uri = _ref_target(target, g.by_id)
+                if target_ctid or target_uri:
+                    rows.append((ctid, table, relation, target_ctid, target_uri, via, seq))
     for alternative in as_list(profile.get("ceterms:alternativeCondition")):
         if isinstance(alternative, dict):
             _condition_edges(alternative, ctid, table, relation, f"{path}/alternativeCondition", g, rows, depth + 1)
@@ -1233,4 +1296,5 @@ def flatten_node(node: dict, ctid: str, curie: str, g: Graph, out: TableRows) ->
     tables["locations"].extend(location_rows(node, ctid, table, g.by_id, seq))
     if table in ("credentials", "learning_opportunities", "assessments") and "ceterms:aggregateData" in node:
         tables["outcomes"].extend(embedded_outcome_rows(node, ctid, g))
+        tables["connections"].extend(aggregate_data_set_edges(node, ctid, table, g))
     links_and_properties(node, ctid, table, curie.split(":", 1)[-1], g, out)

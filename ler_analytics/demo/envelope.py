@@ -90,6 +90,33 @@ def make_envelope(
             "broken_jwt" (JWT payload that is not JSON), "broken_graph" (no ``@graph``).
         envelope_key: distinguishes the envelope ids of several envelopes of one record.
     """
+    return build_envelope(
+        plan,
+        rendered,
+        created=created,
+        updated=updated,
+        revisions=revisions,
+        rng=rng,
+        variant=variant,
+        envelope_key=envelope_key,
+    )[0]
+
+
+def build_envelope(
+    plan: Plan,
+    rendered: Rendered,
+    *,
+    created: datetime | int,
+    updated: datetime | int,
+    revisions: int,
+    rng: random.Random,
+    variant: str = "",
+    envelope_key: object = "",
+) -> tuple[dict, bytes | None]:
+    """:func:`make_envelope`, also returning the serialised ``decoded_resource`` (``None`` if absent).
+
+    The bytes let :func:`envelope_json` serialise the envelope without serialising its graph again.
+    """
     doc = graph_document(rendered)
     envelope_id = derived_uuid_str(plan.seed, "envelope", rendered.ctid, variant, envelope_key)
     if variant == "broken_graph":
@@ -160,4 +187,21 @@ def make_envelope(
         env["resource"] = f"{_JWT_HEADER}.{_b64(payload)}.{signature}"
         if rng.random() < 0.5:
             del env["envelope_ctdl_type"]
-    return env
+        return env, None
+    return env, body
+
+
+_DOC_SLOT = b'"decoded_resource":null,'
+
+
+def envelope_json(env: dict, body: bytes | None) -> bytes:
+    """``orjson.dumps(env)``, splicing in ``body`` (the serialised ``decoded_resource``) when given.
+
+    Args:
+        env: an envelope from :func:`build_envelope` (it is modified: do not use it afterwards).
+        body: the bytes :func:`build_envelope` returned with it.
+    """
+    if body is None:
+        return orjson.dumps(env)
+    env["decoded_resource"] = None
+    return orjson.dumps(env).replace(_DOC_SLOT, b'"decoded_resource":' + body + b",", 1)

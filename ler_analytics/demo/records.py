@@ -181,7 +181,7 @@ ACTION = "https://credreg.net/ctdl/terms/CredentialingActionStatus"
 ASSESS = "https://credreg.net/ctdl/terms/AssessmentMethod"
 
 
-@dataclass
+@dataclass(slots=True)
 class Rendered:
     """A rendered record: its graph nodes and the envelope metadata derived from the plan."""
 
@@ -442,6 +442,13 @@ def competencies(plan: Plan, fw_idx: int) -> list[tuple[str, str, str, int | Non
     return out
 
 
+@lru_cache(maxsize=20_000)
+def _leaf_competencies(plan: Plan, fw_idx: int) -> list[tuple[str, str, str, int | None]]:
+    """The competencies of framework ``fw_idx`` under a category (all of them when it has none)."""
+    every = competencies(plan, fw_idx)
+    return [c for c in every if c[3] is not None] or every
+
+
 # ---- rendering ----------------------------------------------------------------------------------------
 
 
@@ -591,8 +598,7 @@ class Renderer:
 
     def _competency_refs(self, w: Writer, fw_idx: int | None, soc: str, rng: random.Random, k: int) -> list[dict]:
         if fw_idx is not None:
-            every = competencies(self.plan, fw_idx)
-            comps = [c for c in every if c[3] is not None] or every
+            comps = _leaf_competencies(self.plan, fw_idx)
             picks = comps[: max(1, min(k, len(comps)))]
             fw_ctid = self.ctid("fw", fw_idx)
             return [

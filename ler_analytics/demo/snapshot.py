@@ -17,6 +17,8 @@ log = get_logger("demo")
 
 DEFAULT_SCALE = 0.05
 DEFAULT_SEED = 42
+RAW_COMPRESSLEVEL = 3
+"""gzip level of the twin's raw parts: about half the CPU of level 5 for 13 % larger files."""
 
 
 def demo_source(scale: float, seed: int) -> str:
@@ -101,7 +103,7 @@ def generate(
         from tqdm import tqdm
 
         bar = tqdm(total=len(plan.order), unit="env", desc="twin", leave=False)
-    with RawWriter(out) as writer:
+    with RawWriter(out, compresslevel=RAW_COMPRESSLEVEL) as writer:
         for chunk in render_chunks(plan, workers):
             for ctdl_type, line in chunk:
                 writer.write(line)

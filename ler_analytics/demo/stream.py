@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import multiprocessing as mp
 import os
 import random
@@ -15,7 +16,7 @@ from typing import Literal
 
 import orjson
 
-from ler_analytics.demo.envelope import make_envelope
+from ler_analytics.demo.envelope import build_envelope, envelope_json, make_envelope
 from ler_analytics.demo.plan import T_SNAPSHOT, Plan, build_plan, decode
 from ler_analytics.demo.records import Rendered, Renderer, record_rng
 
@@ -104,6 +105,12 @@ def iter_envelopes(scale: float, seed: int, *, workers: int | None = None) -> It
 
 def iter_positions(plan: Plan, start: int, stop: int) -> Iterator[dict]:
     """Envelopes of the records at positions ``start..stop-1`` of the plan's order (each record alone)."""
+    for env, _body in _iter_built(plan, start, stop):
+        yield env
+
+
+def _iter_built(plan: Plan, start: int, stop: int) -> Iterator[tuple[dict, bytes | None]]:
+    """:func:`iter_positions` with each envelope's serialised ``decoded_resource`` (see ``build_envelope``)."""
     renderer = Renderer(plan)
     for pos in range(start, stop):
         code = plan.order[pos]
@@ -113,12 +120,12 @@ def iter_positions(plan: Plan, start: int, stop: int) -> Iterator[dict]:
         created, updated, revisions = _times(plan, pos, rng)
         special = plan.special.get(code, "")
         variant = special if special in ("legacy_jwt", "broken_jwt", "broken_graph") else ""
-        yield make_envelope(
+        yield build_envelope(
             plan, rendered, created=created, updated=updated, revisions=revisions, rng=rng, variant=variant
         )
         if special == "duplicate":
             copy = _secondary(plan, rendered, rng)
-            yield make_envelope(
+            yield build_envelope(
                 plan,
                 copy,
                 created=created + 1,
@@ -147,8 +154,10 @@ def _worker_count(plan: Plan, workers: int | None) -> int:
 def _render_range(bounds: tuple[int, int]) -> list[tuple[str, bytes]]:
     """Serialised envelopes of the plan positions ``bounds`` (runs in a worker, or in this process)."""
     assert _WORKER_PLAN is not None
-    dumps = orjson.dumps
-    return [(env.get("envelope_ctdl_type") or "unknown", dumps(env)) for env in iter_positions(_WORKER_PLAN, *bounds)]
+    return [
+        (env.get("envelope_ctdl_type") or "unknown", envelope_json(env, body))
+        for env, body in _iter_built(_WORKER_PLAN, *bounds)
+    ]
 
 
 def render_chunks(plan: Plan, workers: int | None = None) -> Iterator[list[tuple[str, bytes]]]:
@@ -176,7 +185,12 @@ def render_chunks(plan: Plan, workers: int | None = None) -> Iterator[list[tuple
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", RuntimeWarning)  # polars warns about fork; workers never call it
             ctx = mp.get_context("fork")
-            with ctx.Pool(count) as pool:
+            gc.freeze()  # the workers never scan (and so never copy) the plan's pages for the cycle collector
+            try:
+                pool = ctx.Pool(count)
+            finally:
+                gc.unfreeze()
+            with pool:
                 todo = iter(bounds)
                 pending = deque(pool.apply_async(_render_range, (b,)) for b in islice(todo, 2 * count + 2))
                 while pending:

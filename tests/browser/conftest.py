@@ -146,9 +146,9 @@ def page(browser, page_log, tmp_path):
     pg.on("console", lambda m: page_log.console_errors.append(m.text) if m.type == "error" else None)
     pg.on("pageerror", lambda e: page_log.page_errors.append(str(e)))
     yield pg
-    try:  # leaving the page lets Voila shut its kernel down (frees memory for the next test)
-        pg.goto("about:blank", timeout=10_000)
-        pg.wait_for_timeout(300)
+    try:  # running the page's unload handlers lets Voila shut its kernel down (frees memory)
+        pg.close(run_before_unload=True)
+        time.sleep(0.5)
     except Exception:  # noqa: BLE001, S110 - best effort
         pass
     context.close()

@@ -84,8 +84,9 @@ def test_index_page_draws_the_map_from_file_url(site, file_page, page_log: PageL
     # clicking a published state on the map opens its page (plotly_click handler)
     code = file_page.locator("[data-testid=states-table] tbody tr").first.get_attribute("data-state")
     with file_page.expect_navigation():
-        file_page.evaluate("c => document.getElementById('index-map').emit('plotly_click', "
-                           "{points: [{location: c}]})", code)
+        file_page.evaluate(
+            "c => document.getElementById('index-map').emit('plotly_click', {points: [{location: c}]})", code
+        )
     assert file_page.url.endswith(f"/states/{code.lower()}.html")
     assert page_log.external == []
     assert page_log.problems() == []
@@ -121,7 +122,9 @@ def test_state_page_charts_numbers_and_escaping(site, snap, file_page, page_log:
     assert "<script>window.__lerXss" not in html
     _shot(file_page, f"static-site-state-{state.lower()}")
     for section in file_page.locator("section[data-section]").all():  # readable close-ups for review
-        section.screenshot(path=str(SCREENSHOTS / f"static-site-state-{state.lower()}-{section.get_attribute('data-section')}.png"))
+        section.screenshot(
+            path=str(SCREENSHOTS / f"static-site-state-{state.lower()}-{section.get_attribute('data-section')}.png")
+        )
     assert page_log.external == []
     assert page_log.problems() == []
 

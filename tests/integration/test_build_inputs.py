@@ -252,3 +252,53 @@ def test_output_snapshot_inside_the_input_folder_is_not_read_back(tmp_path):
     first = build(src, out=src / "snap", workers=1)
     second = build(src, out=src / "snap", workers=1)
     assert first == second and second["envelopes"] == 1
+
+
+def test_data_set_profile_about_comes_from_the_record_that_points_at_it(tmp_path):
+    """A DataSetProfile published on its own without ``schema:about`` is about whoever points at it."""
+    reg = "https://credentialengineregistry.org/resources/"
+    cred_a, cred_b, cred_c = (f"ce-0000000{i}-1111-4222-8333-444455556666" for i in (1, 2, 3))
+    dsp_a, dsp_b, dsp_c = (f"ce-0000000{i}-aaaa-4bbb-8ccc-ddddeeeeffff" for i in (1, 2, 3))
+
+    def cred(ctid, **extra):
+        return {"@id": reg + ctid, "@type": "ceterms:Certificate", "ceterms:ctid": ctid, "ceterms:name": ctid, **extra}
+
+    def dsp(ctid, **extra):
+        return {"@id": reg + ctid, "@type": "qdata:DataSetProfile", "ceterms:ctid": ctid, **extra}
+
+    docs = [
+        cred(cred_a, **{"qdata:relevantDataSet": [reg + dsp_a]}),
+        cred(cred_b, **{"ceterms:aggregateData": [{"qdata:relevantDataSet": [{"@id": reg + dsp_b}]}]}),
+        cred(cred_c),
+        dsp(dsp_a),
+        dsp(dsp_b),
+        dsp(dsp_c, **{"schema:about": [reg + cred_c]}),
+    ]
+    src = tmp_path / "input"
+    src.mkdir()
+    (src / "docs.jsonl").write_bytes(b"".join(orjson.dumps(d) + b"\n" for d in docs))
+    build(src, workers=1)
+    snap = la.open_snapshot(default_out(src))
+    about = dict(snap.outcomes.select("ctid", "about_ctid").iter_rows())
+    assert about == {dsp_a: cred_a, dsp_b: cred_b, dsp_c: cred_c}
+    flags = dict(snap.credentials.select("ctid", "has_outcome_data").iter_rows())
+    assert flags == {cred_a: True, cred_b: True, cred_c: True}
+
+
+def test_fast_utc_datetime_columns_equal_polars_own_conversion():
+    """The build's datetime fast path gives exactly what polars gives (microseconds, offsets, fallbacks)."""
+    import random
+    from datetime import UTC, datetime, timedelta, timezone
+
+    from ler_analytics.build import _series
+
+    rng = random.Random(7)
+    epoch = datetime(1970, 1, 1, tzinfo=UTC)
+    values = [epoch + timedelta(microseconds=rng.randrange(2**31 * 10**6)) for _ in range(20_000)]
+    values += [None, datetime(2038, 1, 19, 3, 14, 7, 999_999, tzinfo=UTC)]
+    values += [datetime(2020, 5, 5, 1, 2, 3, 456_789, tzinfo=timezone(timedelta(hours=-5)))]
+    dtype = pl.Datetime("us", "UTC")
+    assert _series("t", values, dtype).equals(pl.Series("t", values, dtype=dtype, strict=True))
+    for odd in (datetime(2020, 1, 1), datetime(3000, 1, 1, tzinfo=UTC), datetime(1960, 1, 1, tzinfo=UTC)):
+        mixed = [*values[:5], odd]  # naive or out-of-range values take polars' own path
+        assert _series("t", mixed, dtype).equals(pl.Series("t", mixed, dtype=dtype, strict=True))

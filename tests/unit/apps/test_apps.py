@@ -43,6 +43,9 @@ def test_every_card_draws(name, demo_snapshot, states):
         assert card.title.value, key
     assert app.stats.value.count('class="ler-tile"') >= 4
     assert "Synthetic demonstration data" in app.notice.value
+    if name == "pathways" and demo_snapshot.table("pathways").height:
+        assert app.pathway.value is not None
+        assert "no CTDL-Path pathways" not in app.cards["pathway"].extra.value
     assert demo_snapshot.created_at[:10] in app.footer.value
 
 

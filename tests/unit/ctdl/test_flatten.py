@@ -592,3 +592,129 @@ def test_a_wrongly_typed_reference_is_reported_and_the_record_kept():
     assert rows(out, "credentials")[0]["owner_ctid"] == ORG
     assert [p.prop for p in out.problems] == ["ceterms:ownedBy"]
     assert "expected a reference" in out.problems[0].reason and not out.problems[0].fatal
+
+
+# --- gaps reported by consumers (issue 2 follow-up) ----------------------------------------------
+
+
+def test_progression_level_read_from_asn_term_as_published():
+    pw = "ce-d69d5382-1fd9-436e-b324-5ce8dc96e3c7"
+    comp = "ce-53d6e77b-dd84-4e5f-8e28-c70a431b3271"
+    level = "ce-2c7e5feb-f83b-445c-af09-1fddd6263faa"
+    nodes = [
+        {"@type": "ceterms:Pathway", "@id": f"{REG}/resources/{pw}", "ceterms:ctid": pw, "ceterms:name": "P"},
+        {
+            "@type": "ceterms:CourseComponent",
+            "@id": f"{REG}/resources/{comp}",
+            "ceterms:ctid": comp,
+            "ceterms:isPartOf": [f"{REG}/resources/{pw}"],
+            "asn:hasProgressionLevel": [f"{REG}/resources/{level}"],
+        },
+    ]
+    out, _ = run(nodes)
+    assert rows(out, "pathway_components")[0]["progression_level"] == level
+
+
+def test_relevant_data_set_counts_as_outcome_data():
+    dsp = "ce-ed36f74a-2845-4b37-9209-27d987422037"
+    out, _ = run([credential(**{"qdata:relevantDataSet": [f"{REG}/resources/{dsp}"]})])
+    assert rows(out, "credentials")[0]["has_outcome_data"] is True
+    edges = {(e["relation"], e["via"], e["target_ctid"]) for e in rows(out, "connections")}
+    assert ("relevantDataSet", "direct", dsp) in edges
+    out, _ = run([credential()])
+    assert rows(out, "credentials")[0]["has_outcome_data"] is False
+
+
+def test_relevant_data_set_inside_aggregate_data_becomes_a_connection():
+    dsp = "ce-ed36f74a-2845-4b37-9209-27d987422037"
+    out, _ = run(
+        [credential(**{"ceterms:aggregateData": [{"qdata:relevantDataSet": [{"@id": f"{REG}/graph/{dsp}"}]}]})]
+    )
+    edges = {(e["relation"], e["via"], e["target_ctid"]) for e in rows(out, "connections")}
+    assert edges == {("aggregateData", "aggregateData/relevantDataSet", dsp)}
+    assert rows(out, "credentials")[0]["has_outcome_data"] is True
+
+
+def test_outcome_about_from_schema_about():
+    dsp = "ce-ed36f74a-2845-4b37-9209-27d987422037"
+    node = {
+        "@type": "qdata:DataSetProfile",
+        "@id": f"{REG}/resources/{dsp}",
+        "ceterms:ctid": dsp,
+        "schema:about": [f"{REG}/resources/{CRED}"],
+    }
+    out, _ = run([node])
+    assert rows(out, "outcomes")[0]["about_ctid"] == CRED
+
+
+@pytest.mark.parametrize("klass", ["ceterms:Task", "ceterms:Occupation", "ceterms:WorkRole"])
+def test_task_occupation_work_role_owner_from_asserted_by(klass):
+    ctid = "ce-7e91ce94-9342-4ac7-a2c6-6d099ad457b5"
+    node = {
+        "@type": klass,
+        "@id": f"{REG}/resources/{ctid}",
+        "ceterms:ctid": ctid,
+        "ceterms:name": "Weld joints",
+        "ceterms:assertedBy": [f"{REG}/resources/{ORG}"],
+    }
+    out, _ = run([node])
+    assert rows(out, "other_resources")[0]["owner_ctid"] == ORG
+
+
+@pytest.mark.parametrize(
+    "target",
+    [
+        f"{REG}/resources/{COMP}",
+        {"@id": f"{REG}/resources/{COMP}"},
+        [{"@id": f"{REG}/resources/{COMP}"}],
+        [f"{REG}/resources/{COMP}"],
+    ],
+)
+def test_alignment_object_target_node_as_string_id_object_or_list(target):
+    alignment = {"@type": "ceterms:CredentialAlignmentObject", "ceterms:targetNode": target}
+    nodes = [
+        credential(
+            **{
+                "ceterms:requires": [{"@type": "ceterms:ConditionProfile", "ceterms:targetCompetency": [alignment]}],
+                "ceterms:occupationType": [
+                    {
+                        "@type": "ceterms:CredentialAlignmentObject",
+                        "ceterms:targetNode": target if isinstance(target, str) else _soc_like(target),
+                        "ceterms:framework": "https://www.onetcenter.org/taxonomy.html",
+                    }
+                ],
+                "ceterms:credentialStatusType": {
+                    "@type": "ceterms:CredentialAlignmentObject",
+                    "ceterms:targetNode": _status_like(target),
+                },
+            }
+        )
+    ]
+    out, _ = run(nodes)
+    edges = {(e["relation"], e["via"], e["target_ctid"]) for e in rows(out, "connections")}
+    assert ("requires", "requires/targetCompetency", COMP) in edges
+    assert rows(out, "credentials")[0]["status"] == "Active"
+    if not isinstance(target, str):
+        codes = {(a["code_system"], a["code"]) for a in rows(out, "alignments")}
+        assert ("SOC", "15-1252") in codes
+
+
+def _soc_like(target):
+    """The same shape as ``target`` (object or list) holding an O*NET URL instead of a CTID."""
+    url = "https://www.onetonline.org/link/summary/15-1252.00"
+    if isinstance(target, dict):
+        return {"@id": url}
+    return [{"@id": url}] if isinstance(target[0], dict) else [url]
+
+
+def _status_like(target):
+    if isinstance(target, str):
+        return "credentialStat:Active"
+    if isinstance(target, dict):
+        return {"@id": "credentialStat:Active"}
+    return [{"@id": "credentialStat:Active"}] if isinstance(target[0], dict) else ["credentialStat:Active"]
+
+
+def test_alignment_object_target_node_id_object_in_a_direct_reference():
+    out, _ = run([credential(**{"ceterms:teaches": [{"ceterms:targetNode": {"@id": f"{REG}/resources/{COMP}"}}]})])
+    assert [(e["relation"], e["target_ctid"]) for e in rows(out, "connections")] == [("teaches", COMP)]
