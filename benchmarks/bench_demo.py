@@ -4,8 +4,9 @@
 
 Runs, each in a fresh child process (so peak RSS is per phase):
 
-1. **baseline**: serialise (orjson) and write (RawWriter, gzip) the same number of envelopes as the
-   twin, cycling 500 ready-made twin envelopes: the floor any generator writing this snapshot pays.
+1. **baseline**: serialise (orjson) and write (RawWriter, gzip at the twin's level
+   ``RAW_COMPRESSLEVEL``) the same number of envelopes as the twin, cycling 500 ready-made twin
+   envelopes: the floor any generator writing this snapshot pays.
 2. **generate**: ``ler_analytics.demo.generate(out, scale, seed)`` into ``benchmarks/_work/``.
 
 It prints wall time, envelopes per second, peak RSS and the generate/baseline ratios. The scale-1.0
@@ -149,7 +150,7 @@ def main(argv: list[str] | None = None) -> int:
             f" ({r['cpu'] / n * 1e6:,.0f} us/env)  peak RSS {r['peak_mb']:,.0f} MB"
         )
     print(f"  generate: plan {gen['plan_seconds']:.1f} s wall; rendering in forked workers (2 from 20,000 envelopes)")
-    print("  baseline: orjson + gzip RawWriter of the same number of ready-made envelopes")
+    print("  baseline: orjson + gzip RawWriter (same gzip level) of the same number of ready-made envelopes")
     print(
         f"  ratio generate/baseline: wall x{gen['seconds'] / base['seconds']:.2f}, "
         f"CPU x{gen['cpu'] / base['cpu']:.2f}, peak memory x{gen['peak_mb'] / base['peak_mb']:.2f}"

@@ -88,3 +88,30 @@ def test_parallel_rendering_gives_identical_bytes(tmp_path):
     one = generate(tmp_path / "one", scale=0.004, seed=12, workers=1)
     two = generate(tmp_path / "two", scale=0.004, seed=12, workers=2)
     assert read_manifest(one)["files"] == read_manifest(two)["files"]
+
+
+def test_parallel_iter_envelopes_matches_the_serial_stream_and_closes_cleanly(monkeypatch):
+    from ler_analytics.demo import stream as demo_stream
+
+    monkeypatch.setattr(demo_stream, "CHUNK", 300)  # several chunks, so both workers render
+    serial = [orjson.dumps(e) for e in iter_envelopes(0.004, 12, workers=1)]
+    parallel = [orjson.dumps(e) for e in iter_envelopes(0.004, 12, workers=2)]
+    assert len(serial) > 4 * 300
+    assert parallel == serial
+    stream = iter_envelopes(0.004, 12, workers=2)
+    assert orjson.dumps(next(stream)) == serial[0]
+    stream.close()  # abandoning the stream stops its workers
+
+
+def test_envelope_json_splices_the_graph_exactly_like_orjson():
+    from ler_analytics.demo.envelope import envelope_json
+    from ler_analytics.demo.plan import build_plan
+    from ler_analytics.demo.stream import _iter_built
+
+    plan = build_plan(0.004, 12)
+    kinds = set()
+    for env, body in _iter_built(plan, 0, len(plan.order)):
+        expected = orjson.dumps(env)
+        kinds.add("graph" if body is not None else "jwt")
+        assert envelope_json(env, body) == expected
+    assert "graph" in kinds
