@@ -185,11 +185,13 @@ def render_chunks(plan: Plan, workers: int | None = None) -> Iterator[list[tuple
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", RuntimeWarning)  # polars warns about fork; workers never call it
             ctx = mp.get_context("fork")
+            frozen_before = gc.get_freeze_count()
             gc.freeze()  # the workers never scan (and so never copy) the plan's pages for the cycle collector
             try:
                 pool = ctx.Pool(count)
             finally:
-                gc.unfreeze()
+                if not frozen_before:  # leave a caller's own frozen objects frozen
+                    gc.unfreeze()
             with pool:
                 todo = iter(bounds)
                 pending = deque(pool.apply_async(_render_range, (b,)) for b in islice(todo, 2 * count + 2))
