@@ -17,7 +17,7 @@ fi
 if command -v uv >/dev/null 2>&1 || "$py" -m pip install -q uv >/dev/null 2>&1; then
   uv_cmd=$(command -v uv || echo "$py -m uv")
   [ -x .venv/bin/python ] || $uv_cmd venv -q -p "$py" .venv
-  VIRTUAL_ENV=.venv $uv_cmd pip install -q -e ".[$extra]"
+  VIRTUAL_ENV=.venv $uv_cmd pip install -q --compile-bytecode -e ".[$extra]"
 else
   [ -x .venv/bin/python ] || "$py" -m venv .venv
   .venv/bin/pip install -q -e ".[$extra]"
