@@ -15,7 +15,9 @@ from ler_analytics.metrics.context import MetricsContext, as_context
 from ler_analytics.metrics.registry import METRICS, MetricInfo, get_metric_info, metric
 
 _SUBMODULES = [
-    m.name for m in pkgutil.iter_modules(__path__) if m.name not in ("registry", "context") and not m.name.startswith("_")
+    m.name
+    for m in pkgutil.iter_modules(__path__)
+    if m.name not in ("registry", "context") and not m.name.startswith("_")
 ]
 for _name in _SUBMODULES:
     _module = importlib.import_module(f"{__name__}.{_name}")
