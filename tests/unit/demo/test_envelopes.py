@@ -35,9 +35,10 @@ ENVELOPE_FIELDS = {
     "last_verified_on",
 }
 NODE_HEADER_FIELDS = {"resource_digest", "revision_history", "created_at", "updated_at", "deleted_at"}
-REAL_SAMPLE = Path(
-    "/work/shared/data/ctdl/CredentialEngine__Registry_Assistant/src/SamplePublishing/"
-    "RA.SamplesForDocumentation/EnvelopeSamples/CredentialEnvelope.json"
+REAL_SAMPLE = (
+    Path(__file__).resolve().parents[2]
+    / "data/ctdl/CredentialEngine__Registry_Assistant/src/SamplePublishing"
+    / "RA.SamplesForDocumentation/EnvelopeSamples/CredentialEnvelope.json"
 )
 
 
@@ -58,6 +59,7 @@ def test_same_seed_same_bytes_other_seed_other_bytes():
 
 
 def test_envelope_fields_match_the_registry(good_envelopes):
+    assert REAL_SAMPLE.exists()
     if REAL_SAMPLE.exists():  # the real production envelope (JWT-era: `resource` instead of decoded_resource)
         real = json.loads(REAL_SAMPLE.read_text(encoding="utf-8-sig"))
         real_fields = set(real) - {"resource", "resource_public_key"} | {
