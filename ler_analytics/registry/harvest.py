@@ -34,7 +34,7 @@ from typing import Any
 
 import orjson
 
-from ler_analytics.ctdl.normalize import normalize_ctid
+from ler_analytics.ctdl.normalize import normalize_ctid, parse_timestamp
 from ler_analytics.errors import RegistryError, SnapshotError
 from ler_analytics.log import get_logger
 from ler_analytics.registry.client import MAX_PER_PAGE, Registry
@@ -61,19 +61,8 @@ ProgressFn = Callable[[dict[str, Any]], None]
 
 # ---------------------------------------------------------------------------------------- helpers
 def parse_time(value: object) -> datetime | None:
-    """Read the Registry's time spellings (ISO 8601 with ``Z``/offset, ``2019-02-19 22:12:36 UTC``)."""
-    if not isinstance(value, str) or not value.strip():
-        return None
-    text = value.strip()
-    if text.endswith(" UTC"):
-        text = text[:-4] + "+00:00"
-    if text.endswith("Z"):
-        text = text[:-1] + "+00:00"
-    try:
-        parsed = datetime.fromisoformat(text)
-    except ValueError:
-        return None
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+    """Read the Registry's time spellings (ISO 8601 with ``Z``/offset, ``2019-02-19 22:12:36 UTC``) as UTC."""
+    return parse_timestamp(value)
 
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)

@@ -26,7 +26,7 @@ from typing import Any
 
 import orjson
 
-from ler_analytics.ctdl.normalize import normalize_ctid
+from ler_analytics.ctdl.normalize import normalize_ctid, parse_timestamp
 
 COMMUNITY = "ce_registry"
 ID_PREFIX = "https://credentialengineregistry.org/resources/"
@@ -50,22 +50,9 @@ def parse_time(value: object) -> datetime | None:
     Returns:
         The time in UTC, or ``None`` when ``value`` is empty or cannot be read.
     """
-    if value is None or value == "":
-        return None
     if isinstance(value, datetime):
         return value if value.tzinfo else value.replace(tzinfo=UTC)
-    if not isinstance(value, str):
-        return None
-    text = value.strip()
-    if text.endswith(" UTC"):
-        text = text[:-4] + "+00:00"
-    if text.endswith("Z"):
-        text = text[:-1] + "+00:00"
-    try:
-        parsed = datetime.fromisoformat(text)
-    except ValueError:
-        return None
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+    return parse_timestamp(value)
 
 
 def iso_ms(value: datetime) -> str:
