@@ -94,10 +94,10 @@ def test_404_and_401_messages(twin_server, small_store, client_for):
     with pytest.raises(RegistryError) as info:
         anonymous.envelopes(1, 5)
     assert info.value.status == 401 and "LER_REGISTRY_API_KEY" in str(info.value)
-    wrong = client_for(server, api_key="wrong-key-123456789")
+    wrong = client_for(server, api_key="not-the-key")
     with pytest.raises(RegistryError) as info:
         wrong.envelopes(1, 5)
-    assert "rejected the API key" in str(info.value) and "wrong-key-123456789" not in str(info.value)
+    assert "rejected the API key" in str(info.value) and "not-the-key" not in str(info.value)
     good = client_for(server, api_key=key)
     with pytest.raises(RegistryError) as info:
         good.envelope("ce-00000000-0000-4000-8000-000000000000")
