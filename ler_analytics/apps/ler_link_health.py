@@ -125,45 +125,18 @@ class LerLinkHealthApp(DashboardApp):
             ]
         )
 
-        def draw_patterns(card: w.ChartCard) -> None:
-            card.show(
-                charts.plot_link_patterns(report.coverage),
-                report.coverage,
-                note=_note("compute_ler_link_coverage"),
-                filename="ler_link_patterns.csv",
-            )
-
-        self.guarded("patterns", "Link patterns", draw_patterns)
-
-        def draw_problems(card: w.ChartCard) -> None:
-            card.show(
-                charts.plot_link_problems(report.problems),
-                report.problems,
-                note=_note("compute_ler_link_problems"),
-                filename="ler_link_problems.csv",
-            )
-
-        self.guarded("problems", "Link problems", draw_problems)
-
-        def draw_issuers(card: w.ChartCard) -> None:
-            card.show(
-                charts.plot_link_by_issuer(report.by_issuer),
-                report.by_issuer,
-                note=_note("compute_ler_link_health_by_issuer"),
-                filename="ler_link_by_issuer.csv",
-            )
-
-        self.guarded("issuers", "Links by issuer", draw_issuers)
-
-        def draw_formats(card: w.ChartCard) -> None:
-            card.show(
-                charts.plot_link_formats(report.formats),
-                report.formats,
-                note=_note("compute_ler_formats"),
-                filename="ler_link_formats.csv",
-            )
-
-        self.guarded("formats", "Links by format", draw_formats)
+        simple_cards = (
+            ("patterns", "Link patterns", charts.plot_link_patterns, report.coverage,
+             "compute_ler_link_coverage", "ler_link_patterns.csv"),
+            ("problems", "Link problems", charts.plot_link_problems, report.problems,
+             "compute_ler_link_problems", "ler_link_problems.csv"),
+            ("issuers", "Links by issuer", charts.plot_link_by_issuer, report.by_issuer,
+             "compute_ler_link_health_by_issuer", "ler_link_by_issuer.csv"),
+            ("formats", "Links by format", charts.plot_link_formats, report.formats,
+             "compute_ler_formats", "ler_link_formats.csv"),
+        )
+        for key, title, plot, frame, metric_name, filename in simple_cards:
+            self.guarded(key, title, _chart_drawer(plot, frame, metric_name, filename))
 
         def draw_broken(card: w.ChartCard) -> None:
             unres = report.unresolvable.select(
@@ -241,3 +214,12 @@ class LerLinkHealthApp(DashboardApp):
             "the learner is shown."
         )
         card.download.value = ""
+
+
+def _chart_drawer(plot: Any, frame: Any, metric_name: str, filename: str) -> Any:
+    """A card-drawing callback: the chart of ``frame``, its metric's note and a CSV of exactly ``frame``."""
+
+    def draw(card: w.ChartCard) -> None:
+        card.show(plot(frame), frame, note=_note(metric_name), filename=filename)
+
+    return draw
