@@ -43,8 +43,8 @@ class RecordError(LerError):
         super().__init__(f"{where}: {reason}" if where else reason)
 
 
-class RegistryError(LerError):
-    """An HTTP request to a Credential Registry failed.
+class HTTPRequestError(LerError):
+    """An HTTP request failed; the message names the URL, the status and the server's (shortened) answer.
 
     Args:
         message: what went wrong and what to do next.
@@ -63,6 +63,10 @@ class RegistryError(LerError):
         if self.body:
             parts.append(f"response: {self.body}")
         super().__init__(" | ".join(parts))
+
+
+class RegistryError(HTTPRequestError):
+    """An HTTP request to a Credential Registry failed."""
 
 
 class LerFileError(LerError):

@@ -21,7 +21,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from ler_analytics.errors import LerError
+from ler_analytics.errors import HTTPRequestError
 from ler_analytics.log import get_logger
 
 if TYPE_CHECKING:
@@ -32,19 +32,8 @@ log = get_logger(__name__)
 DEFAULT_CHUNK_TRIPLES = 50_000
 
 
-class GraphPushError(LerError):
+class GraphPushError(HTTPRequestError):
     """A Graph Store request failed; says which URL, the status and the server's answer."""
-
-    def __init__(self, message: str, *, url: str, status: int | None = None, body: str = "") -> None:
-        self.url = url
-        self.status = status
-        self.body = body[:300]
-        parts = [message, f"URL: {url}"]
-        if status is not None:
-            parts.append(f"status: {status}")
-        if self.body:
-            parts.append(f"response: {self.body}")
-        super().__init__(" | ".join(parts))
 
 
 @dataclass

@@ -45,6 +45,19 @@ def test_every_read_route_against_the_twin(twin_server, small_store, client_for)
     assert sum(1 for _ in reg.iter_envelopes(per_page=100)) == 300
 
 
+def test_existing_reports_only_ctids_the_registry_holds(twin_server, small_store, client_for):
+    server = twin_server(small_store)
+    reg = client_for(server)
+    records = small_store.listing()
+    certificate = next(r.ctid for r in records if r.ctdl_type == "ceterms:Certificate")
+    other = next(r.ctid for r in records if r.ctdl_type != "ceterms:Certificate" and "Organization" in r.ctdl_type)
+    unknown = "ce-00000000-0000-4000-8000-000000000000"
+    assert sorted(reg.existing([certificate, other.upper(), unknown])) == sorted([certificate, other])
+    assert reg.existing([certificate, other, unknown], type="ceterms:Credential") == [certificate]
+    with pytest.raises(ValueError, match="not-a-ctid"):
+        reg.existing(["not-a-ctid"])
+
+
 def test_scripted_faults_are_retried_and_truncated_bodies_never_returned(twin_server, small_store, client_for):
     server = twin_server(small_store)
     reg = client_for(server)
