@@ -4,13 +4,22 @@ Input: the Registry twin (`ler_analytics.demo.generate`) at --scale (1.0 = about
 the live Registry's size and class mix), written once to --workdir and reused.
 
 Measures, in this order, on the same raw bytes:
-  (a) floor    read + gunzip (8 MB chunks) + orjson.loads of every raw envelope (one process)
-  (b) build    `ler build` of the whole snapshot in a child process (wall time; target <= 3x floor)
+  (a) floor    read + gunzip (8 MB chunks) + orjson.loads of every raw envelope (orjson: the
+               fastest JSON parser installed, and the one the build uses); once in one process
+               (CPU and wall), and once split over --workers processes like the build (wall)
+  (b) build    `ler build` of the whole snapshot in a child process with --workers workers: wall
+               time and CPU time of all its processes. The issue's target (<= 3x the floor) is
+               judged on the CPU ratio (resource for resource); the wall ratio is taken against
+               the floor run on the same number of processes, so parallelism is not counted as
+               a win of the flattener
   (c) rdflib   the rdflib route on the first --sample envelopes: parse the JSON-LD into an rdflib
                Graph and SPARQL SELECT the credential columns; compared with our reader on the same
                envelopes (read + flatten + columnar frames; target >= 25x faster)
   (d) memory   peak RSS of the build (largest process, and sum over the process tree, sampled)
   (e) size     Parquet tables vs raw input, raw counted as uncompressed JSON bytes (also vs .gz)
+
+The floor runs before and after the build (the machine is shared: the better of the two counts),
+and the 1-minute load average is printed with the numbers.
 
 Usage:
   python benchmarks/bench_build.py --scale 0.05            # quick
@@ -70,6 +79,42 @@ def floor(path: Path) -> tuple[float, float, int, int]:
                 count += 1
                 raw_bytes += len(line)
     return time.perf_counter() - started, time.process_time() - cpu_started, count, raw_bytes
+
+
+def parallel_floor(path: Path, workers: int) -> tuple[float, float]:
+    """Wall and CPU seconds of the floor with the raw parts split over ``workers`` child processes.
+
+    The parts are balanced by size the way the build balances them, so this is the floor the
+    build's wall time is fairly compared with.
+    """
+    parts = sorted(envelope_parts(path), key=lambda p: p.stat().st_size, reverse=True)
+    groups: list[list[str]] = [[] for _ in range(max(1, min(workers, len(parts))))]
+    sizes = [0] * len(groups)
+    for part in parts:
+        smallest = sizes.index(min(sizes))
+        groups[smallest].append(str(part))
+        sizes[smallest] += part.stat().st_size
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    started = time.perf_counter()
+    procs = [
+        subprocess.Popen([sys.executable, __file__, "--floor-worker", *group], stdout=subprocess.DEVNULL)
+        for group in groups
+        if group
+    ]
+    codes = [proc.wait() for proc in procs]
+    elapsed = time.perf_counter() - started
+    if any(codes):
+        raise SystemExit(f"a floor worker failed: exit codes {codes}")
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return elapsed, (after.ru_utime + after.ru_stime) - (before.ru_utime + before.ru_stime)
+
+
+def _floor_worker(parts: list[str]) -> int:
+    for part in parts:
+        for line in iter_lines(Path(part)):
+            if line:
+                orjson.loads(line)
+    return 0
 
 
 def _tree_rss(pid: int) -> int:
@@ -222,14 +267,20 @@ def main() -> int:
     path = generate_input(args.workdir, args.scale, args.seed)
     gz_bytes = sum(p.stat().st_size for p in envelope_parts(path))
 
+    load_before = os.getloadavg()[0]
     t_floor, c_floor, n_env, raw_bytes = floor(path)
+    t_pfloor, c_pfloor = parallel_floor(path, args.workers)
     t_build, c_build, max_rss, tree_rss = run_build(path, args.workers)
-    t_floor2, c_floor2, _, _ = floor(path)  # again after the build: the machine is shared, take the best
-    t_floor, c_floor = min(t_floor, t_floor2), min(c_floor, c_floor2)
     load = os.getloadavg()[0]
+    t_floor2, c_floor2, _, _ = floor(path)  # again after the build: the machine is shared, take the best
+    t_pfloor2, c_pfloor2 = parallel_floor(path, args.workers)
+    t_pfloor, c_pfloor = min(t_pfloor, t_pfloor2), min(c_pfloor, c_pfloor2)
+    t_floor, c_floor = min(t_floor, t_floor2), min(c_floor, c_floor2)
+    cpu_ratio = c_build / c_floor
 
     manifest = json.loads((path / "manifest.json").read_text())
-    counts = manifest["tables"]["row_counts"]
+    built = manifest["tables"]
+    counts = built["row_counts"]
 
     lines = sample_lines(path, args.sample, n_env)
     t_ours, n_ours = ours_on_sample(lines)
@@ -240,19 +291,36 @@ def main() -> int:
     rows = [
         ("input", f"{n_env:,} envelopes (twin scale {args.scale:g}, seed {args.seed})", ""),
         ("raw size", f"{raw_bytes / 1e6:,.0f} MB uncompressed JSON, {gz_bytes / 1e6:,.0f} MB gzip", ""),
-        ("(a) floor: gunzip + orjson.loads", f"{t_floor:.1f} s wall, {c_floor:.1f} s CPU", ""),
+        ("(a) floor: gunzip + orjson.loads, 1 process", f"{t_floor:.1f} s wall, {c_floor:.1f} s CPU", ""),
         (
-            f"(b) ler build ({args.workers} workers)",
-            f"{t_build:.1f} s wall = {t_build / t_floor:.2f}x floor",
+            f"    floor on {args.workers} processes (as the build)",
+            f"{t_pfloor:.1f} s wall, {c_pfloor:.1f} s CPU (incl. interpreter start-up)",
+            "",
+        ),
+        (f"(b) ler build ({args.workers} workers)", f"{t_build:.1f} s wall, {c_build:.1f} s CPU (all processes)", ""),
+        (
+            "    CPU ratio: build CPU / floor CPU",
+            f"{cpu_ratio:.2f}x ({'MET' if cpu_ratio <= 3 else 'NOT met'})",
             "target <= 3x",
         ),
         (
-            "    CPU time of the build (all processes)",
-            f"{c_build:.1f} s = {c_build / c_floor:.2f}x floor CPU; "
-            f"wall on {args.workers} free cores would be ~{c_build / args.workers / t_floor:.2f}x floor",
+            f"    CPU ratio against the {args.workers}-process floor's CPU (for reference)",
+            f"{c_build / c_pfloor:.2f}x",
             "",
         ),
-        ("    machine load (1 min avg) after the build", f"{load:.1f} on {os.cpu_count()} cores", ""),
+        (f"    wall ratio: build wall / floor wall on {args.workers} processes", f"{t_build / t_pfloor:.2f}x", ""),
+        ("    wall ratio against the 1-process floor (for reference)", f"{t_build / t_floor:.2f}x", ""),
+        (
+            "    build phases (wall, from the manifest)",
+            f"read + flatten + parts {built['read_seconds']:.1f} s, "
+            f"merge {built['build_seconds'] - built['read_seconds']:.1f} s",
+            "",
+        ),
+        (
+            "    machine load (1 min avg) before / after the build",
+            f"{load_before:.1f} / {load:.1f} on {os.cpu_count()} cores",
+            "",
+        ),
         (f"(c) rdflib parse + SPARQL, {len(lines):,} envelopes", f"{t_rdf:.1f} s ({n_rdf} credentials)", ""),
         (
             "    ours on the same envelopes",
@@ -276,4 +344,6 @@ def main() -> int:
 
 
 if __name__ == "__main__":
+    if len(sys.argv) > 1 and sys.argv[1] == "--floor-worker":
+        sys.exit(_floor_worker(sys.argv[2:]))
     sys.exit(main())

@@ -28,6 +28,7 @@ from collections import Counter
 from collections.abc import Iterator, Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
+from itertools import accumulate, chain
 from operator import itemgetter
 from pathlib import Path
 from typing import Any
@@ -35,6 +36,7 @@ from typing import Any
 import orjson
 
 from ler_analytics import snapshot as snap
+from ler_analytics.ctdl.fields import column_names
 from ler_analytics.ctdl.flatten import TableRows, flatten_graph
 from ler_analytics.ctdl.records import Document, documents, envelope_document
 from ler_analytics.errors import LerError, SnapshotError
@@ -221,22 +223,28 @@ def _parse_error(exc: Exception, data: bytes) -> str:
     return f"not valid JSON ({message}); the record was skipped"
 
 
-def rows_to_frame(rows: list, schema: Any, *, table: str | None = None) -> Any:
+def rows_to_frame(rows: list, schema: Any, *, table: str | None = None, compact: bool = False) -> Any:
     """A polars DataFrame from row dicts or row tuples (tuples in ``schema`` column order).
 
     Compact ``resource_properties`` rows (one per node, with lists of properties and counts) are
-    expanded to one row per property when ``table == "resource_properties"``.
+    expanded to one row per property when ``table == "resource_properties"``; with ``compact=True``
+    they stay one row per node, ``property`` and ``value_count`` being list columns (the build's
+    part files: :func:`merge_tables` explodes them).
 
     Raises:
-        TypeError, ValueError, OverflowError, polars errors: when a value does not fit its column.
+        TypeError, ValueError, OverflowError, polars/pyarrow errors: when a value does not fit its column.
     """
     import polars as pl
 
     names = list(schema)
     if table == "resource_properties" and type(rows[0]) is tuple and type(rows[0][3]) is list:
-        columns = _expand_properties(rows)
-    elif type(rows[0]) is tuple:
-        columns = list(zip(*rows, strict=True))
+        frame = _compact_properties_frame(rows, schema)
+        return frame if compact else frame.explode(["property", "value_count"])
+    if type(rows[0]) is tuple:
+        width = len(names)
+        if set(map(len, rows)) != {width}:
+            raise ValueError(f"{table or 'table'} rows must have {width} fields")
+        columns = [list(map(itemgetter(i), rows)) for i in range(width)]
     else:
         try:  # rows built by the flattener carry every column: one C-level pass per column
             columns = [list(map(itemgetter(name), rows)) for name in names]
@@ -245,54 +253,68 @@ def rows_to_frame(rows: list, schema: Any, *, table: str | None = None) -> Any:
     return pl.DataFrame([_series(name, col, schema[name]) for name, col in zip(names, columns, strict=True)])
 
 
-def _expand_properties(rows: list[tuple]) -> list[list]:
-    ctids: list = []
-    tables: list = []
-    types: list = []
-    props: list = []
-    counts: list = []
-    seqs: list = []
-    for ctid, table, resource_type, names, values, seq in rows:
-        n = len(names)
-        if len(values) != n:
-            raise ValueError("resource_properties row with unequal property and count lists")
-        ctids.extend([ctid] * n)
-        tables.extend([table] * n)
-        types.extend([resource_type] * n)
-        seqs.extend([seq] * n)
-        props.extend(names)
-        counts.extend(values)
-    return [ctids, tables, types, props, counts, seqs]
+def _compact_properties_frame(rows: list[tuple], schema: Any) -> Any:
+    """One row per node; ``property`` (list of str) and ``value_count`` (list of i64) as list columns."""
+    import polars as pl
+
+    if set(map(len, rows)) != {6}:
+        raise ValueError("resource_properties rows must have 6 fields")
+    columns = [list(map(itemgetter(i), rows)) for i in range(6)]
+    if list(map(len, columns[3])) != list(map(len, columns[4])):
+        raise ValueError("resource_properties row with unequal property and count lists")
+    return pl.DataFrame(
+        [
+            _series("ctid", columns[0], schema["ctid"]),
+            _series("resource_table", columns[1], schema["resource_table"]),
+            _series("resource_type", columns[2], schema["resource_type"]),
+            _series("property", columns[3], pl.List(pl.String)),
+            _series("value_count", columns[4], pl.List(pl.Int64)),
+            _series(SEQ_COLUMN, columns[5], pl.Int64),
+        ]
+    )
+
+
+SEQ_COLUMN = "_seq"
 
 
 def _series(name: str, column: Sequence[Any], dtype: Any) -> Any:
-    """A typed polars Series; list columns are built from flat values (much faster than nested lists)."""
+    """A typed polars Series; list columns go through pyarrow (~50x faster than polars for nested lists)."""
     import polars as pl
 
-    if dtype != pl.List(pl.String):
-        if isinstance(dtype, pl.Datetime) and dtype.time_zone == "UTC" and dtype.time_unit == "us":
-            return _datetime_series(name, column, dtype)
-        return pl.Series(name, column, dtype=dtype, strict=True)
-    lengths = []
-    values: list = []
-    for item in column:
-        if item is None:
-            lengths.append(-1)
-        elif type(item) is list:
-            lengths.append(len(item))
-            values.extend(item)
+    if isinstance(dtype, pl.List):
+        import pyarrow as pa
+
+        kinds = set(map(type, column))
+        any_null = type(None) in kinds
+        if not kinds <= {list, type(None)}:
+            bad = next(k for k in kinds if k is not list and k is not type(None))
+            raise TypeError(f"column {name}: expected a list, got {bad.__name__}")
+        if not any_null:  # the usual case: C-level passes only
+            offsets = list(accumulate(map(len, column), initial=0))
+            values: list = list(chain.from_iterable(column))
         else:
-            raise TypeError(f"column {name}: expected a list, got {type(item).__name__}")
-    flat = pl.Series("v", values, dtype=pl.String, strict=True)
-    index = pl.Series("i", [i for i, n in enumerate(lengths) for _ in range(max(n, 0))], dtype=pl.Int64)
-    grouped = pl.DataFrame([index, flat]).group_by("i", maintain_order=True).agg(pl.col("v"))
-    frame = pl.DataFrame({"i": range(len(lengths)), "n": lengths}, schema={"i": pl.Int64, "n": pl.Int64})
-    joined = frame.join(grouped, on="i", how="left", maintain_order="left")
-    empty = pl.lit([], dtype=pl.List(pl.String))
-    result = joined.select(
-        pl.when(pl.col("n") < 0).then(None).when(pl.col("n") == 0).then(empty).otherwise(pl.col("v")).alias(name)
-    )
-    return result.to_series().cast(dtype)
+            offsets = [0]
+            values = []
+            nulls: list[bool] = []
+            extend, mark, null = values.extend, offsets.append, nulls.append
+            for item in column:
+                if item is None:
+                    null(True)
+                else:
+                    extend(item)
+                    null(False)
+                mark(len(values))
+        # flat values + offsets (pyarrow's own conversion of nested lists would import pandas: +0.5 s)
+        flat = pl.Series("v", values, dtype=dtype.inner, strict=True).to_arrow()
+        array = pa.LargeListArray.from_arrays(
+            pl.Series("o", offsets, dtype=pl.Int64).to_arrow(),
+            flat,
+            mask=pl.Series("m", nulls, dtype=pl.Boolean).to_arrow() if any_null else None,
+        )
+        return pl.Series(name, array).cast(dtype)
+    if isinstance(dtype, pl.Datetime) and dtype.time_zone == "UTC" and dtype.time_unit == "us":
+        return _datetime_series(name, column, dtype)
+    return pl.Series(name, column, dtype=dtype, strict=True)
 
 
 _STAMP_LIMIT = 2.0**31  # below this many seconds after 1970, float seconds * 1e6 round to exact microseconds
@@ -341,10 +363,18 @@ def _properties_as_dicts(rows: list[tuple]) -> list[dict[str, Any]]:
 
 
 _STORE_ERRORS: tuple[type[BaseException], ...] = (TypeError, ValueError, OverflowError, UnicodeError)
+FINAL_ZSTD_LEVEL = 1  # same size as level 6 on these tables (dictionary-encoded columns), half the CPU
+PART_SUFFIX = ".arrow"  # worker part files: Arrow IPC, uncompressed (compressed once, at the merge)
+
+
+def _store_errors() -> tuple[type[BaseException], ...]:
+    import pyarrow as pa
+
+    return (*_STORE_ERRORS, pa.lib.ArrowException)
 
 
 class _PartWriter:
-    """Per-table Parquet part files of one input unit (one file per table and flushed batch)."""
+    """Per-table Arrow IPC part files of one input unit (one file per table and flushed batch)."""
 
     def __init__(self, tmp_dir: Path, unit_index: int) -> None:
         self.tmp_dir = tmp_dir
@@ -361,17 +391,19 @@ class _PartWriter:
 
         schema = polars_schema(table, internal=table != "quarantine")
         try:
-            frame = rows_to_frame(rows, schema, table=table)
-        except (*_STORE_ERRORS, pl.exceptions.PolarsError):
+            frame = rows_to_frame(rows, schema, table=table, compact=True)
+        except (*_store_errors(), pl.exceptions.PolarsError):
             if table == "resource_properties" and type(rows[0]) is tuple:
                 rows = _properties_as_dicts(rows)
             elif type(rows[0]) is tuple:
                 rows = [dict(zip(list(schema), row, strict=True)) for row in rows]
             frame = self._salvage(table, rows, schema)
         self.batches[table] += 1
-        path = self.tmp_dir / table / f"part-{self.unit_index:06d}-{self.batches[table]:04d}.parquet"
+        if table == "resource_properties" and frame.schema["property"] == pl.String:  # salvaged rows
+            frame = frame.with_columns(pl.concat_list("property"), pl.concat_list("value_count"))
+        path = self.tmp_dir / table / f"part-{self.unit_index:06d}-{self.batches[table]:04d}{PART_SUFFIX}"
         path.parent.mkdir(parents=True, exist_ok=True)
-        frame.write_parquet(path, compression="lz4")
+        frame.write_ipc(path, compression="uncompressed")  # read once by the merge: no compression
         self.rows[table] += frame.height
 
     def _salvage(self, table: str, rows: list[dict[str, Any]], schema: Any) -> Any:
@@ -383,7 +415,7 @@ class _PartWriter:
             try:
                 rows_to_frame([row], schema)
                 good.append(row)
-            except (*_STORE_ERRORS, pl.exceptions.PolarsError) as exc:
+            except (*_store_errors(), pl.exceptions.PolarsError) as exc:
                 bad.append(
                     {
                         "envelope_id": row.get("envelope_id"),
@@ -448,7 +480,7 @@ def process_unit(unit: Unit, tmp_dir: str) -> dict[str, Any]:
 class _UnitState:
     out: Any
     quarantine: list[dict[str, Any]]
-    envelopes: list[dict[str, Any]]
+    envelopes: list[tuple]  # ENVELOPE_COLUMNS order
     seq_base: int
     number: int = 0
     records: int = 0
@@ -499,7 +531,7 @@ def read_record(data: bytes, *, label: str = "<record>:1") -> tuple[Any, list[di
     """
     state = _UnitState(TableRows(), [], [], _SEQ_STRIDE)
     _handle_record(Unit(0, label, label.rsplit(":", 1)[0], True), label, data, state)
-    return state.out, state.quarantine, state.envelopes
+    return state.out, state.quarantine, [dict(zip(ENVELOPE_COLUMNS, row, strict=True)) for row in state.envelopes]
 
 
 def _first_line_is_json(data: bytes) -> bool:
@@ -558,23 +590,43 @@ def _handle_parsed(label: str, data: bytes, value: Any, state: _UnitState) -> No
             del out.problems[mark_problems:]
         ctdl_type = src.ctdl_type or main_type
         state.by_type[ctdl_type or "unknown"] += 1
-        envelopes.append(
-            {
-                "envelope_id": src.envelope_id,
-                "ctid": main_ctid,
-                "ctdl_type": ctdl_type,
-                "created_at": src.created_at,
-                "updated_at": src.updated_at,
-                "owned_by": src.owned_by,
-                "published_by": src.published_by,
-                "publish_type": src.publish_type,
-                "node_count": len(item.nodes),
-                "is_duplicate": False,
-                "source_file": label,
-                "is_deleted": item.is_deleted,
-                "_seq": src.seq,
-            }
+        envelopes.append(  # in ENVELOPE_COLUMNS order
+            (
+                src.envelope_id,
+                main_ctid,
+                ctdl_type,
+                src.created_at,
+                src.updated_at,
+                src.owned_by,
+                src.published_by,
+                src.publish_type,
+                len(item.nodes),
+                False,
+                label,
+                item.is_deleted,
+                src.seq,
+            )
         )
+
+
+ENVELOPE_COLUMNS = (
+    "envelope_id",
+    "ctid",
+    "ctdl_type",
+    "created_at",
+    "updated_at",
+    "owned_by",
+    "published_by",
+    "publish_type",
+    "node_count",
+    "is_duplicate",
+    "source_file",
+    "is_deleted",
+    "_seq",
+)
+"""Order of the fields of the build's envelope row tuples (``fields.py`` order, ``_seq`` last)."""
+if ENVELOPE_COLUMNS != (*column_names("envelopes"), "_seq"):  # fail at import if fields.py changes
+    raise RuntimeError("build.py ENVELOPE_COLUMNS no longer matches fields.py: update it")
 
 
 def _problem(reason: str, *, ctid: str | None = None, raw: Any = None) -> Any:
@@ -777,19 +829,8 @@ def _run_units(units: list[Unit], tmp_dir: Path, *, progress: bool, workers: int
             bar.close()
 
 
-def _balance(units: list[Unit], workers: int) -> list[list[Unit]]:
-    """Split units into ``workers`` groups of similar total size (largest first, greedy)."""
-    groups: list[list[Unit]] = [[] for _ in range(workers)]
-    sizes = [0] * workers
-    for unit in sorted(units, key=lambda u: Path(u.path).stat().st_size, reverse=True):
-        smallest = sizes.index(min(sizes))
-        groups[smallest].append(unit)
-        sizes[smallest] += Path(unit.path).stat().st_size
-    return [sorted(g, key=lambda u: u.index) for g in groups if g]
-
-
 def _run_worker_processes(units: list[Unit], tmp_dir: Path, workers: int, bar: Any) -> list[dict[str, Any]]:
-    """Run groups of units in ``python -m ler_analytics.build --worker`` child processes.
+    """Run the units in ``workers`` ``python -m ler_analytics.build --worker`` child processes.
 
     Plain child processes (not multiprocessing) so that a script calling ``build()`` without an
     ``if __name__ == "__main__"`` guard, a notebook or the CLI all work the same, and no thread
@@ -800,10 +841,15 @@ def _run_worker_processes(units: list[Unit], tmp_dir: Path, workers: int, bar: A
 
     results_dir = tmp_dir / "_results"
     results_dir.mkdir(parents=True, exist_ok=True)
+    (tmp_dir / "_claims").mkdir(exist_ok=True)
+    # Every worker gets the whole list, largest file first, and claims the next unclaimed file
+    # (an O_EXCL file create): a worker that runs slower (other jobs on the machine, heavier
+    # records) simply takes fewer files, so the two finish together.
+    spec = tmp_dir / "_units.json"
+    ordered = sorted(units, key=lambda u: (-Path(u.path).stat().st_size, u.index))
+    spec.write_text(json.dumps([asdict(unit) for unit in ordered]))
     procs = []
-    for number, group in enumerate(_balance(units, workers)):
-        spec = tmp_dir / f"_worker-{number}.json"
-        spec.write_text(json.dumps([asdict(unit) for unit in group]))
+    for number in range(workers):
         log_path = tmp_dir / f"_worker-{number}.log"
         with open(log_path, "wb") as log_file:
             proc = subprocess.Popen(
@@ -831,7 +877,10 @@ def _run_worker_processes(units: list[Unit], tmp_dir: Path, workers: int, bar: A
         if proc.returncode != 0:
             tail = log_path.read_text(errors="replace")[-1500:]
             raise LerError(f"build worker {number} failed (exit code {proc.returncode}):\n{tail}")
-    return [json.loads(p.read_text()) for p in sorted(results_dir.glob("unit-*.json"))]
+    results = [json.loads(p.read_text()) for p in sorted(results_dir.glob("unit-*.json"))]
+    if len(results) != len(units):
+        raise LerError(f"build workers finished {len(results)} of {len(units)} input files; see {tmp_dir}")
+    return results
 
 
 def _worker_main(argv: list[str]) -> int:
@@ -840,8 +889,13 @@ def _worker_main(argv: list[str]) -> int:
 
     spec, tmp_dir = Path(argv[1]), Path(argv[2])
     results_dir = tmp_dir / "_results"
+    claims = tmp_dir / "_claims"
     for item in json.loads(spec.read_text()):
         unit = Unit(**item)
+        try:  # claim the unit; another worker may have taken it already
+            os.close(os.open(claims / f"unit-{unit.index:06d}", os.O_CREAT | os.O_EXCL | os.O_WRONLY))
+        except FileExistsError:
+            continue
         result = process_unit(unit, str(tmp_dir))
         snap.atomic_write_json(results_dir / f"unit-{unit.index:06d}.json", result)
     return 0
@@ -855,11 +909,14 @@ def merge_tables(tmp_dir: Path, tables_dir: Path) -> tuple[dict[str, int], dict[
     from ler_analytics.ctdl.fields import CORE_TABLES
 
     def scan(table: str) -> pl.LazyFrame:
-        parts = sorted((tmp_dir / table).glob("*.parquet"))
+        parts = sorted((tmp_dir / table).glob(f"*{PART_SUFFIX}"))
         schema = polars_schema(table, internal=table != "quarantine")
         if not parts:
             return pl.LazyFrame(schema=schema)
-        return pl.scan_parquet(parts).cast(schema)  # type: ignore[arg-type]
+        lazy = pl.scan_ipc(parts)
+        if table == "resource_properties":  # parts hold one row per node: one row per property here
+            lazy = lazy.explode(["property", "value_count"])
+        return lazy.cast(schema)  # type: ignore[arg-type]
 
     envelopes = scan("envelopes").collect()
     ranked = envelopes.filter(pl.col("ctid").is_not_null()).sort(["ctid", "updated_at", "_seq"], nulls_last=False)
@@ -959,7 +1016,7 @@ def _sink_parquet(lazy: Any, path: Path) -> int:
     import polars as pl
 
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    lazy.sink_parquet(tmp, compression="zstd", compression_level=6, statistics=True)
+    lazy.sink_parquet(tmp, compression="zstd", compression_level=FINAL_ZSTD_LEVEL, statistics=True)
     rows = pl.scan_parquet(tmp).select(pl.len()).collect().item()
     tmp.replace(path)
     return int(rows)
@@ -967,7 +1024,7 @@ def _sink_parquet(lazy: Any, path: Path) -> int:
 
 def _write_parquet(frame: Any, path: Path) -> None:
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    frame.write_parquet(tmp, compression="zstd", compression_level=6, statistics=True)
+    frame.write_parquet(tmp, compression="zstd", compression_level=FINAL_ZSTD_LEVEL, statistics=True)
     tmp.replace(path)
 
 

@@ -15,6 +15,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
+from operator import itemgetter
 from typing import Any
 
 import orjson
@@ -25,7 +26,6 @@ from ler_analytics.ctdl.normalize import (
     as_list,
     concept_name,
     duration_months,
-    is_ctid,
     lang_text,
     local_name,
     normalize_cip,
@@ -41,6 +41,7 @@ SEQ = "_seq"  # internal column: which envelope (input record) a row came from; 
 
 _CTID_SEARCH = re.compile(r"ce-[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}", re.IGNORECASE)
 _CTID_LIKE = re.compile(r"^\s*ce-", re.IGNORECASE)
+_CTID_FULL = re.compile(r"ce-[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")  # with len == 39
 
 
 @dataclass
@@ -75,20 +76,21 @@ class Source:
 class TableRows:
     """Rows per core table, plus problems.
 
-    Resource tables hold dicts keyed by column name; the high-volume link tables (``alignments``,
-    ``locations``, ``connections``, ``resource_properties``) hold tuples in column order with
-    ``_seq`` last (see :data:`TUPLE_TABLES`); :meth:`as_dicts` gives dicts for any table.
+    Every table holds tuples in column order (``fields.py``) with ``_seq`` last: a row builder's
+    dict is turned into a tuple as soon as it is made (:func:`row_tuple`; much cheaper to turn into
+    columns later than thousands of dicts). ``resource_properties`` rows are compact (one per node,
+    see :data:`TUPLE_TABLES`). :meth:`as_dicts` gives dicts for any table.
     """
 
-    tables: dict[str, list[Row]] = field(default_factory=lambda: {t: [] for t in CORE_TABLES})
+    tables: dict[str, list[tuple]] = field(default_factory=lambda: {t: [] for t in CORE_TABLES})
     problems: list[Problem] = field(default_factory=list)
 
     def add(self, table: str, row: Row) -> None:
-        """Append one row to ``table``."""
-        self.tables[table].append(row)
+        """Append one row (a dict keyed by column name) to ``table``."""
+        self.tables[table].append(row_tuple(table, row))
 
     def as_dicts(self, table: str) -> list[Row]:
-        """The rows of ``table`` as dicts (tuples of the link tables are expanded)."""
+        """The rows of ``table`` as dicts keyed by column name (``_seq`` included)."""
         rows = self.tables[table]
         if table == "resource_properties":  # compact rows: lists of properties and counts
             return [
@@ -96,10 +98,8 @@ class TableRows:
                 for c, t, r, props, counts, seq in rows
                 for p, n in zip(props, counts, strict=True)
             ]
-        if table in TUPLE_TABLES:
-            names = [*column_names(table), SEQ]
-            return [dict(zip(names, row, strict=True)) for row in rows]
-        return rows
+        names = _ROW_NAMES[table]
+        return [dict(zip(names, row, strict=True)) for row in rows]
 
     def count(self) -> int:
         """Total number of rows held."""
@@ -175,7 +175,11 @@ def _string_target(value: str) -> tuple[str | None, str | None]:
 
 def _ref_target(value: object, graph: dict[str, dict]) -> tuple[str | None, str | None]:
     """``(target_ctid, target_uri)`` of one reference value (string, ``{"@id"}`` or embedded node)."""
-    if type(value) is not str:
+    if type(value) is str:
+        hit = _REF_CACHE.get(value)  # never holds blank-node ids or padded strings: safe to try first
+        if hit is not None:
+            return hit
+    else:
         if not isinstance(value, dict):
             return _NO_TARGET
         ctid = normalize_ctid(value.get("ceterms:ctid"))
@@ -200,8 +204,10 @@ def _ctids(value: object, graph: dict[str, dict]) -> list[str]:
     out: list[str] = []
     if value is None:
         return out
+    cache = _REF_CACHE
     for item in value if type(value) is list else (value,):
-        ctid, _ = _ref_target(item, graph)
+        hit = cache.get(item) if type(item) is str else None
+        ctid = (hit if hit is not None else _ref_target(item, graph))[0]
         if ctid and ctid not in out:
             out.append(ctid)
     return out
@@ -210,6 +216,9 @@ def _ctids(value: object, graph: dict[str, dict]) -> list[str]:
 def _first_ctid(value: object, graph: dict[str, dict]) -> str | None:
     if value is None:
         return None
+    if type(value) is str:
+        hit = _REF_CACHE.get(value)
+        return (hit if hit is not None else _ref_target(value, graph))[0]
     for item in value if type(value) is list else (value,):
         ctid, _ = _ref_target(item, graph)
         if ctid:
@@ -376,23 +385,27 @@ def _cached(kind: str, function: Callable[[Any], Any], value: object) -> Any:
     return list(result) if type(result) is list else result
 
 
+def _present(value: object) -> bool:
+    """``_has_any`` for one value: not missing and not empty (``0``/``False`` count as values)."""
+    return value is not None and value != [] and value != "" and value != {}
+
+
 def _offered(node: dict) -> Row:
-    delivery = _cached(
-        "concepts", _concepts, node.get("ceterms:learningDeliveryType") or node.get("ceterms:deliveryType")
-    )
-    cost = node.get("ceterms:estimatedCost")
+    get = node.get
+    delivery = _concepts(get("ceterms:learningDeliveryType") or get("ceterms:deliveryType"))
+    cost = get("ceterms:estimatedCost")
     cost_min, cost_max = cost_range_usd(cost) if cost is not None else (None, None)
-    duration = node.get("ceterms:estimatedDuration")
+    duration = get("ceterms:estimatedDuration")
     return {
         "delivery_types": delivery,
-        "is_available_online": _has_any(node, ("ceterms:availableOnlineAt",)) or "OnlineOnly" in delivery,
-        "audience_levels": _cached("concepts", _concepts, node.get("ceterms:audienceLevelType")),
+        "is_available_online": _present(get("ceterms:availableOnlineAt")) or "OnlineOnly" in delivery,
+        "audience_levels": _concepts(get("ceterms:audienceLevelType")),
         "cost_min_usd": cost_min,
         "cost_max_usd": cost_max,
-        "has_cost": _has_any(node, ("ceterms:estimatedCost", "ceterms:commonCosts")),
+        "has_cost": _present(cost) or _present(get("ceterms:commonCosts")),
         "duration_months": _cached("duration", shortest_duration_months, duration) if duration is not None else None,
-        "has_duration": _has_any(node, ("ceterms:estimatedDuration",)),
-        "life_cycle_status": _first_concept(node.get("ceterms:lifeCycleStatusType")),
+        "has_duration": _present(duration),
+        "life_cycle_status": _first_concept(get("ceterms:lifeCycleStatusType")),
         "date_effective": _text(node, "ceterms:dateEffective"),
     }
 
@@ -462,7 +475,7 @@ def _credit(values: object) -> tuple[float | None, str | None]:
 # --- one function per entity type ------------------------------------------------------------
 
 
-@dataclass
+@dataclass(slots=True)
 class Graph:
     """What a node's flattener may need from the rest of its graph."""
 
@@ -939,7 +952,22 @@ def location_rows(node: dict, ctid: str, table: str, graph: dict[str, dict], seq
 
 
 def _is_condition(value: dict) -> bool:
-    return any(p in value for p in _TARGET_PROPS) or "ceterms:alternativeCondition" in value
+    return (
+        "ceterms:targetCredential" in value
+        or "ceterms:targetAssessment" in value
+        or "ceterms:targetLearningOpportunity" in value
+        or "ceterms:targetCompetency" in value
+        or "ceterms:alternativeCondition" in value
+    )
+
+
+if set(_TARGET_PROPS) != {  # _is_condition spells them out (speed): keep both in step
+    "ceterms:targetCredential",
+    "ceterms:targetAssessment",
+    "ceterms:targetLearningOpportunity",
+    "ceterms:targetCompetency",
+}:
+    raise RuntimeError("_is_condition no longer matches _TARGET_PROPS")
 
 
 _PROP_INFO: dict[str, tuple[str, bool]] = {}
@@ -971,6 +999,46 @@ def _dict_value_count(value: dict) -> int:
     return count
 
 
+_PROP_CODES: dict[str, tuple[str | None, bool | None]] = {}
+_SKIP_PROP: tuple[None, None] = (None, None)
+
+
+def _prop_code(prop: str) -> tuple[str | None, bool | None]:
+    """``(relation, is_reference)`` of a property, cached.
+
+    ``(None, None)`` for ``@`` keys; ``is_reference`` is ``None`` for ``ceterms:ctid`` (counted as
+    a property, never an edge).
+    """
+    if not prop or prop[0] == "@":
+        code: tuple[str | None, bool | None] = _SKIP_PROP
+    elif prop == "ceterms:ctid":
+        code = (prop, None)
+    else:
+        code = _prop_info(prop)
+    _PROP_CODES[prop] = code
+    return code
+
+
+_REF_EDGE_CACHE: dict[str, tuple[str | None, str | None]] = {}
+
+
+def _ref_string_target(item: str, graph: dict[str, dict]) -> tuple[str | None, str | None]:
+    """Target of a string value of a reference property, ``_NO_TARGET`` when it is not one.
+
+    Cached per string, except blank-node ids (their target depends on the graph).
+    """
+    if not (item[:4].lower() == "http" or item[:2] == "_:" or "ce-" in item or "CE-" in item):
+        hit = _NO_TARGET
+    elif item[:2] == "_:" or item[:1].isspace() and item.strip()[:2] == "_:":
+        return _ref_target(item, graph)
+    else:
+        hit = _ref_target(item, graph)
+    if len(_REF_EDGE_CACHE) >= _CACHE_MAX:
+        _REF_EDGE_CACHE.clear()
+    _REF_EDGE_CACHE[item] = hit
+    return hit
+
+
 def links_and_properties(
     node: dict, ctid: str, table: str, resource_type: str, g: Graph, out: TableRows, *, properties: bool = True
 ) -> None:
@@ -985,13 +1053,18 @@ def links_and_properties(
     properties the node publishes and how many values each has.
     """
     edges = out.tables["connections"]
+    add_edge = edges.append
     names: list[str] = []
     counts: list[int] = []
+    add_name, add_count = names.append, counts.append
     seq = g.src.seq
     graph = g.by_id
-    prop_info = _PROP_INFO
+    codes = _PROP_CODES
+    ref_cache = _REF_EDGE_CACHE
     for prop, value in node.items():
-        if not prop or prop[0] == "@":
+        code = codes.get(prop)
+        relation, is_ref = code if code is not None else _prop_code(prop)
+        if relation is None:
             continue
         kind = type(value)
         if properties:
@@ -1004,12 +1077,10 @@ def links_and_properties(
             else:
                 count = 0 if value is None else 1
             if count:
-                names.append(prop)
-                counts.append(count)
-        if prop == "ceterms:ctid":
+                add_name(prop)
+                add_count(count)
+        if is_ref is None:  # ceterms:ctid
             continue
-        info = prop_info.get(prop)
-        relation, is_ref = info if info is not None else _prop_info(prop)
         if not is_ref:  # literals: only a string holding a CTID is a (rare) reference
             if kind is str:
                 if "ce-" in value or "CE-" in value:
@@ -1020,12 +1091,20 @@ def links_and_properties(
                         _edge_from_string(item, False, ctid, table, relation, graph, edges, seq)
             continue
         if kind is str:
-            _edge_from_string(value, True, ctid, table, relation, graph, edges, seq)
+            hit = ref_cache.get(value)
+            if hit is None:
+                hit = _ref_string_target(value, graph)
+            if hit[0] or hit[1]:
+                add_edge((ctid, table, relation, hit[0], hit[1], "direct", seq))
         elif kind is list:
             for item in value:
                 item_kind = type(item)
                 if item_kind is str:
-                    _edge_from_string(item, True, ctid, table, relation, graph, edges, seq)
+                    hit = ref_cache.get(item)
+                    if hit is None:
+                        hit = _ref_string_target(item, graph)
+                    if hit[0] or hit[1]:
+                        add_edge((ctid, table, relation, hit[0], hit[1], "direct", seq))
                 elif item_kind is dict:
                     _edge_from_object(item, ctid, table, relation, g, edges)
                 elif item is not None:
@@ -1140,6 +1219,18 @@ TUPLE_TABLES: dict[str, tuple[str, ...]] = {
 
 ``resource_properties`` rows are compact: one tuple per node whose ``property`` and
 ``value_count`` are lists (exploded to one row per property when the table is merged)."""
+_ROW_NAMES: dict[str, tuple[str, ...]] = {t: (*column_names(t), SEQ) for t in CORE_TABLES}
+_ROW_GETTERS: dict[str, Callable[[Row], tuple]] = {t: itemgetter(*names) for t, names in _ROW_NAMES.items()}
+
+
+def row_tuple(table: str, row: Row) -> tuple:
+    """A row dict as a tuple in ``table``'s column order, ``_seq`` last (missing columns -> ``None``)."""
+    try:
+        return _ROW_GETTERS[table](row)
+    except KeyError:
+        return tuple(row.get(name) for name in _ROW_NAMES[table])
+
+
 for _table, _names in TUPLE_TABLES.items():  # fail at import, not at write time, if fields.py changes
     if tuple(column_names(_table)) != _names:
         raise RuntimeError(f"flatten.py tuple layout of {_table} no longer matches fields.py: update TUPLE_TABLES")
@@ -1187,9 +1278,13 @@ def flatten_graph(nodes: list, src: Source, out: TableRows) -> tuple[str | None,
     Problems are added to ``out.problems``.
     """
     by_id: dict[str, dict] = {}
-    typed: list[tuple[dict, str | None, str | None]] = []
+    typed: list[tuple[dict, str | None, str | None, str | None]] = []
+    g = Graph(by_id=by_id, src=src)
+    frameworks: list[str | None] = []
+    pathways: list[dict] = []
+    table_cache = _TABLE_CACHE
     for index, node in enumerate(nodes):
-        if not isinstance(node, dict):
+        if type(node) is not dict and not isinstance(node, dict):
             out.problems.append(
                 Problem(
                     f"graph member {index} is a {type(node).__name__}, not a JSON object; it was skipped",
@@ -1199,37 +1294,40 @@ def flatten_graph(nodes: list, src: Source, out: TableRows) -> tuple[str | None,
             )
             continue
         node_id = node.get("@id")
-        if isinstance(node_id, str):
+        if type(node_id) is str:
             by_id[node_id] = node
         curie, published = node_class(node)
-        typed.append((node, curie, published))
-
-    g = Graph(by_id=by_id, src=src)
-    frameworks, pathways, destinations = [], [], set()
-    for node, curie, _ in typed:
-        table = _class_table(curie) if curie else None
-        if table == "competencies":
-            g.competency_count += 1
-        elif table == "pathway_components":
-            g.component_count += 1
-        elif table == "competency_frameworks":
-            frameworks.append(normalize_ctid(node.get("ceterms:ctid")))
-        elif table == "pathways":
-            pathways.append(normalize_ctid(node.get("ceterms:ctid")))
+        table = None
+        if curie:
+            table = table_cache.get(curie)
+            if table is None:
+                table = _class_table(curie)
+            if table == "competencies":
+                g.competency_count += 1
+            elif table == "pathway_components":
+                g.component_count += 1
+            elif table == "competency_frameworks":
+                frameworks.append(normalize_ctid(node.get("ceterms:ctid")))
+            elif table == "pathways":
+                pathways.append(node)
+        typed.append((node, curie, published, table))
+    if frameworks:
+        g.framework_ctid = frameworks[0] if len(frameworks) == 1 else None
+    if pathways:  # destinations are read once every node of the graph is known
+        g.pathway_ctid = normalize_ctid(pathways[0].get("ceterms:ctid")) if len(pathways) == 1 else None
+        destinations: set[str] = set()
+        for node in pathways:
             destinations.update(_ctids(node.get("ceterms:hasDestinationComponent"), by_id))
-    g.framework_ctid = frameworks[0] if len(frameworks) == 1 else None
-    g.pathway_ctid = pathways[0] if len(pathways) == 1 else None
-    g.destinations = frozenset(destinations)
+        g.destinations = frozenset(destinations)
 
     main_ctid, main_type = src.ctid, None
     first_ctid = first_type = None
-    for node, curie, published in typed:
+    for node, curie, published, table in typed:
         raw_ctid = node.get("ceterms:ctid")
-        node_id = node.get("@id")
-        is_blank = not isinstance(node_id, str) or node_id.startswith("_:")
         if raw_ctid is None:
-            if is_blank:
-                if curie and _class_table(curie) == "organizations":
+            node_id = node.get("@id")
+            if not isinstance(node_id, str) or node_id.startswith("_:"):  # a blank node
+                if table == "organizations":
                     out.add("organizations", organization_row(node, None, curie, g, blank=True))
                 continue  # other blank nodes are read through the references that point at them
             ctid = normalize_ctid(node_id)
@@ -1245,8 +1343,8 @@ def flatten_graph(nodes: list, src: Source, out: TableRows) -> tuple[str | None,
                 )
                 continue
         else:
-            ctid = raw_ctid.strip().lower() if isinstance(raw_ctid, str) else None
-            if not is_ctid(ctid):
+            ctid = raw_ctid.strip().lower() if type(raw_ctid) is str else None
+            if ctid is None or len(ctid) != 39 or not _CTID_FULL.match(ctid):
                 found = normalize_ctid(raw_ctid) if isinstance(raw_ctid, str) else None
                 if found and _CTID_LIKE.match(raw_ctid) and len(raw_ctid.strip()) == len(found):
                     ctid = found
@@ -1278,23 +1376,24 @@ def flatten_graph(nodes: list, src: Source, out: TableRows) -> tuple[str | None,
             first_ctid, first_type = ctid, curie
         if ctid == main_ctid:
             main_type = curie
-        flatten_node(node, ctid, curie, g, out)
+        flatten_node(node, ctid, curie, g, out, table)
     if main_ctid:
         return main_ctid, main_type
     return first_ctid, first_type
 
 
-def flatten_node(node: dict, ctid: str, curie: str, g: Graph, out: TableRows) -> None:
+def flatten_node(node: dict, ctid: str, curie: str, g: Graph, out: TableRows, table: str | None = None) -> None:
     """Rows for one CTID-bearing node (its own table plus the link tables)."""
-    table = _class_table(curie)
+    if table is None:
+        table = _class_table(curie)
     tables = out.tables
-    tables[table].append(ROW_BUILDERS[table](node, ctid, curie, g))
+    tables[table].append(row_tuple(table, ROW_BUILDERS[table](node, ctid, curie, g)))
     if table == "competencies":
         return
     seq = g.src.seq
     tables["alignments"].extend(alignment_rows(node, ctid, table, seq))
     tables["locations"].extend(location_rows(node, ctid, table, g.by_id, seq))
     if table in ("credentials", "learning_opportunities", "assessments") and "ceterms:aggregateData" in node:
-        tables["outcomes"].extend(embedded_outcome_rows(node, ctid, g))
+        tables["outcomes"].extend([row_tuple("outcomes", row) for row in embedded_outcome_rows(node, ctid, g)])
         tables["connections"].extend(aggregate_data_set_edges(node, ctid, table, g))
     links_and_properties(node, ctid, table, curie.split(":", 1)[-1], g, out)

@@ -76,6 +76,10 @@ def lang_text(value: object) -> str | None:
         return None
     if isinstance(value, str):
         return value.strip() or None
+    if type(value) is dict and len(value) == 1:  # fast path: {"en-US": "..."}; every rule below reads that value
+        for item in value.values():
+            if type(item) is str:
+                return item.strip() or None
     if isinstance(value, (int, float)) and not isinstance(value, bool):
         return str(value)
     if isinstance(value, list):
@@ -192,7 +196,16 @@ def normalize_state(value: object) -> str | None:
     text = lang_text(value) if not isinstance(value, str) else value
     if not text:
         return None
-    return _STATE_LOOKUP.get(_fold(text))
+    code = _STATE_CACHE.get(text, "")
+    if code == "":  # folding (unicode normalisation + regex) costs ~10 us; spellings repeat a lot
+        code = _STATE_LOOKUP.get(_fold(text))
+        if len(_STATE_CACHE) >= 50_000:
+            _STATE_CACHE.clear()
+        _STATE_CACHE[text] = code
+    return code
+
+
+_STATE_CACHE: dict[str, str | None] = {}
 
 
 # --- occupation, program and industry codes -------------------------------------------------

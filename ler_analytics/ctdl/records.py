@@ -209,22 +209,51 @@ def _publish_type(value: object) -> str | None:
     return _text_or_none(lang_text(value))
 
 
+def _envelope_text(value: object) -> str | None:
+    if type(value) is str:
+        return value.strip() or None
+    return _text_or_none(value)
+
+
+def _envelope_timestamp(headers: dict, envelope: dict, key: str) -> datetime | None:
+    value = headers.get(key)
+    if value is None:
+        value = envelope.get(key)
+    if type(value) is str and len(value) == 23 and value[19:] == " UTC":  # the usual node_headers spelling
+        try:
+            return datetime.fromisoformat(value[:19] + "+00:00")
+        except ValueError:
+            return None
+    return parse_timestamp(value)
+
+
+_NO_HEADERS: dict = {}
+
+
 def envelope_document(envelope: dict) -> Document | Problem:
     """The graph of one Registry envelope, with its metadata (or the problem reading it)."""
-    headers = envelope.get("node_headers")
+    get = envelope.get
+    headers = get("node_headers")
     if type(headers) is not dict:
-        headers = {}
+        headers = _NO_HEADERS
     source = Source(
-        envelope_id=_text_or_none(envelope.get("envelope_id")),
-        ctid=_ctid(envelope.get("envelope_ceterms_ctid")),
-        ctdl_type=_text_or_none(envelope.get("envelope_ctdl_type")),
-        created_at=_timestamp(headers, envelope, "created_at"),
-        updated_at=_timestamp(headers, envelope, "updated_at"),
-        owned_by=_ctid(envelope.get("owned_by")),
-        published_by=_ctid(envelope.get("published_by")),
-        publish_type=_publish_type(envelope.get("resource_publish_type")),
+        _envelope_text(get("envelope_id")),
+        _ctid(get("envelope_ceterms_ctid")),
+        _envelope_text(get("envelope_ctdl_type")),
+        _envelope_timestamp(headers, envelope, "created_at"),
+        _envelope_timestamp(headers, envelope, "updated_at"),
+        _ctid(get("owned_by")),
+        _ctid(get("published_by")),
+        _publish_type(get("resource_publish_type")),
     )
-    deleted = headers.get("deleted_at") is not None or envelope.get("deleted_at") is not None
+    deleted = headers.get("deleted_at") is not None or get("deleted_at") is not None
+    decoded = get("decoded_resource")
+    if type(decoded) is dict:  # the usual case: decoded_resource is a graph document
+        graph = decoded.get("@graph")
+        if type(graph) is list and graph:
+            if source.ctid is None:
+                source.ctid = normalize_ctid(decoded.get("ceterms:ctid")) or normalize_ctid(decoded.get("@id"))
+            return Document(nodes=graph, source=source, is_envelope=True, is_deleted=deleted, raw=envelope)
     try:
         doc = envelope_resource(envelope)
     except ValueError as exc:

@@ -302,3 +302,68 @@ def test_fast_utc_datetime_columns_equal_polars_own_conversion():
     for odd in (datetime(2020, 1, 1), datetime(3000, 1, 1, tzinfo=UTC), datetime(1960, 1, 1, tzinfo=UTC)):
         mixed = [*values[:5], odd]  # naive or out-of-range values take polars' own path
         assert _series("t", mixed, dtype).equals(pl.Series("t", mixed, dtype=dtype, strict=True))
+
+
+def test_list_columns_equal_polars_own_conversion():
+    """List columns are built from flat values + offsets through Arrow: same Series as polars' own path."""
+    from ler_analytics.build import _series
+
+    values = [["a", "b"], [], None, ["c"], [""], None, ["d", "e", "f"]]
+    dtype = pl.List(pl.String)
+    assert _series("x", values, dtype).equals(pl.Series("x", values, dtype=dtype, strict=True))
+    assert _series("x", [None, None], dtype).equals(pl.Series("x", [None, None], dtype=dtype))
+    assert _series("x", [], dtype).equals(pl.Series("x", [], dtype=dtype))
+    counts = [[1, 2], [], None]
+    assert _series("n", counts, pl.List(pl.Int64)).equals(pl.Series("n", counts, dtype=pl.List(pl.Int64)))
+    with pytest.raises(TypeError, match="expected a list"):
+        _series("x", [["a"], "not a list"], dtype)
+    with pytest.raises((TypeError, pl.exceptions.PolarsError)):
+        _series("x", [["a", 1]], dtype)  # a number inside a list of strings is refused, not coerced
+
+
+def test_compact_resource_properties_rows_explode_to_one_row_per_property():
+    from ler_analytics.build import rows_to_frame
+    from ler_analytics.ctdl.dtypes import polars_schema
+
+    rows = [("ce-1", "credentials", "Certificate", ["ceterms:name", "ceterms:ownedBy"], [1, 2], 7)]
+    schema = polars_schema("resource_properties", internal=True)
+    compact = rows_to_frame(rows, schema, table="resource_properties", compact=True)
+    assert compact.height == 1 and compact["property"].to_list() == [["ceterms:name", "ceterms:ownedBy"]]
+    frame = rows_to_frame(rows, schema, table="resource_properties")
+    assert frame.schema == schema
+    assert frame.rows() == [
+        ("ce-1", "credentials", "Certificate", "ceterms:name", 1, 7),
+        ("ce-1", "credentials", "Certificate", "ceterms:ownedBy", 2, 7),
+    ]
+    with pytest.raises(ValueError, match="unequal"):
+        rows_to_frame([("ce-1", "credentials", "Certificate", ["a"], [1, 2], 7)], schema, table="resource_properties")
+
+
+def test_a_row_that_cannot_be_stored_goes_to_quarantine_and_the_rest_of_the_batch_is_kept(tmp_path):
+    """The part writer's salvage path: Arrow IPC parts, then the merge (compact resource_properties too)."""
+    from ler_analytics.build import _PartWriter, merge_tables
+
+    parts = tmp_path / "parts"
+    writer = _PartWriter(parts, 0)
+    good = ("ce-1", "credentials", "ownedBy", "ce-2", None, "direct", 5)
+    bad = ("ce-3", "credentials", "ownedBy", 12345, None, "direct", 6)  # a number where a CTID goes
+    writer.write("connections", [good, bad])
+    writer.write(
+        "resource_properties",
+        [
+            ("ce-1", "credentials", "Certificate", ["ceterms:name", "ceterms:ownedBy"], [1, 1], 5),
+            ("ce-3", "credentials", "Certificate", ["ceterms:name"], ["one"], 6),  # a count that is text
+        ],
+    )
+    counts, _ = merge_tables(parts, tmp_path / "tables")
+    assert counts["connections"] == 1 and counts["resource_properties"] == 2
+    quarantine = pl.read_parquet(tmp_path / "tables" / "quarantine.parquet")
+    assert sorted(quarantine["ctid"].to_list()) == ["ce-3", "ce-3"]
+    assert all("could not be stored" in reason for reason in quarantine["reason"])
+    props = pl.read_parquet(tmp_path / "tables" / "resource_properties.parquet")
+    assert props.sort("property").rows() == [
+        ("ce-1", "credentials", "Certificate", "ceterms:name", 1),
+        ("ce-1", "credentials", "Certificate", "ceterms:ownedBy", 1),
+    ]
+    links = pl.read_parquet(tmp_path / "tables" / "connections.parquet")
+    assert links["target_ctid"].to_list() == ["ce-2"]

@@ -718,3 +718,50 @@ def _status_like(target):
 def test_alignment_object_target_node_id_object_in_a_direct_reference():
     out, _ = run([credential(**{"ceterms:teaches": [{"ceterms:targetNode": {"@id": f"{REG}/resources/{COMP}"}}]})])
     assert [(e["relation"], e["target_ctid"]) for e in rows(out, "connections")] == [("teaches", COMP)]
+
+
+def test_row_builders_fill_exactly_the_dictionary_columns_on_real_records():
+    """Row dicts are turned into tuples (``row_tuple``): each builder must still make every column.
+
+    ``row_tuple`` would quietly store ``None`` for a forgotten column and drop an extra one, so
+    this checks the builders' own dicts, on every node of the real records in ``tests/data``.
+    """
+    from pathlib import Path
+
+    import orjson
+
+    from ler_analytics.ctdl import flatten as fl
+    from ler_analytics.ctdl.records import Document, documents
+
+    data = Path(__file__).resolve().parents[2] / "data" / "ctdl"
+    seen: set[str] = set()
+    for path in sorted(data.rglob("*.json")):
+        try:
+            value = orjson.loads(path.read_bytes())
+        except orjson.JSONDecodeError:
+            continue  # a few sample files are deliberately broken or not JSON
+        for doc in documents(value):
+            if not isinstance(doc, Document):
+                continue
+            g = fl.Graph(by_id={n["@id"]: n for n in doc.nodes if isinstance(n.get("@id"), str)}, src=doc.source)
+            for node in doc.nodes:
+                curie, _ = fl.node_class(node)
+                ctid = fl.normalize_ctid(node.get("ceterms:ctid"))
+                if not curie or not ctid:
+                    continue
+                table = fl._class_table(curie)
+                row = fl.ROW_BUILDERS[table](node, ctid, curie, g)
+                assert set(row) == {*column_names(table), SEQ}, (path.name, table)
+                assert fl.row_tuple(table, row) == tuple(row[c] for c in (*column_names(table), SEQ))
+                seen.add(table)
+    assert {"credentials", "competencies", "transfer_values"} <= seen
+    # the other tables' builders, on the synthetic shapes of this module
+    org = {"@id": f"{REG}/resources/{ORG}", "@type": "ceterms:CredentialOrganization", "ceterms:ctid": ORG}
+    course = {"@id": f"{REG}/resources/{ASMT}", "@type": "ceterms:Course", "ceterms:ctid": ASMT}
+    g = fl.Graph(by_id={}, src=Source(seq=1))
+    for node, ctid, curie, table in (
+        (org, ORG, "ceterms:CredentialOrganization", "organizations"),
+        (course, ASMT, "ceterms:Course", "learning_opportunities"),
+    ):
+        row = fl.ROW_BUILDERS[table](node, ctid, curie, g)
+        assert set(row) == {*column_names(table), SEQ}, table

@@ -140,7 +140,7 @@ def mutate_main_node(draw_value, prop):
 )
 def test_wrong_types_in_any_property_keep_the_record(prop, value):
     rows, quarantine, envelopes = check_invariants(enc(mutate_main_node(value, prop)))
-    assert [r["ctid"] for r in rows.tables["credentials"]] == [CTID]
+    assert [r["ctid"] for r in rows.as_dicts("credentials")] == [CTID]
     assert all(q["envelope_id"] == ENVELOPE_ID for q in quarantine)
     assert all(not q["reason"].startswith("could not flatten") for q in quarantine)
 
@@ -152,7 +152,7 @@ def test_malformed_ctids_are_quarantined_with_the_envelope(bad):
     env["decoded_resource"]["@graph"][0]["ceterms:ctid"] = f"ce-{bad}"
     rows, quarantine, _ = check_invariants(enc(env))
     if rows.tables["credentials"]:  # only a CTID in another spelling (upper case, padding) is accepted
-        assert rows.tables["credentials"][0]["ctid"] == f"ce-{bad}".strip().lower()
+        assert rows.as_dicts("credentials")[0]["ctid"] == f"ce-{bad}".strip().lower()
     else:
         [q] = [q for q in quarantine if q["property"] == "ceterms:ctid"]
         assert "malformed CTID" in q["reason"] and q["envelope_id"] == ENVELOPE_ID
@@ -188,7 +188,7 @@ def test_missing_structural_keys(key):
     if key in ("@graph", "decoded_resource", "@type"):
         assert quarantine and not rows.tables["credentials"]
     else:  # the CTID is recovered from @id / ceterms:ctid / the graph
-        assert [r["ctid"] for r in rows.tables["credentials"]] == [CTID]
+        assert [r["ctid"] for r in rows.as_dicts("credentials")] == [CTID]
 
 
 @settings(max_examples=10, deadline=None)
@@ -196,7 +196,7 @@ def test_missing_structural_keys(key):
 def test_huge_strings_are_kept_and_raw_is_truncated(size):
     env = mutate_main_node({"en": "x" * size}, "ceterms:description")
     rows, quarantine, _ = check_invariants(enc(env))
-    assert len(rows.tables["credentials"][0]["description"]) == size
+    assert len(rows.as_dicts("credentials")[0]["description"]) == size
 
 
 @settings(max_examples=15, deadline=None)
