@@ -7,8 +7,11 @@ cards for the selected state. Cards are created once and updated in place on a s
 
 from __future__ import annotations
 
+import importlib
 import logging
 import os
+import sys
+import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -44,6 +47,18 @@ def resolve_snapshot(path: str | os.PathLike[str] | None = None) -> Path:
     return Path(ensure_demo())
 
 
+_PRELOAD = ("polars", "plotly.graph_objects", "ler_analytics.metrics", "ler_analytics.charts.theme")
+
+
+def _preload_modules() -> None:
+    """Import the modules a dashboard needs to compute a view (run in a background thread)."""
+    for name in _PRELOAD:
+        try:
+            importlib.import_module(name)
+        except Exception:  # noqa: BLE001 - only a warm-up; the real import reports any problem
+            log.debug("preloading %s failed", name, exc_info=True)
+
+
 class DashboardApp:
     """Base class of the six dashboards.
 
@@ -59,6 +74,12 @@ class DashboardApp:
     slug: ClassVar[str] = "dashboard"
     uses_state: ClassVar[bool] = True
     include_us: ClassVar[bool] = False
+    cache_views: ClassVar[bool] = False
+    """Store each state's finished view in the snapshot's cache and show it from there on later visits.
+
+    Only for dashboards whose view depends on nothing but the snapshot and the state (no other
+    controls). Used only with live chart widgets (under ``ler dashboard``).
+    """
 
     def __init__(self, snap: Snapshot, *, state: str | None = None, show_title: bool = False) -> None:
         import ipywidgets as widgets
@@ -67,6 +88,9 @@ class DashboardApp:
         self.cards: dict[str, w.ChartCard] = {}
         self._cache: dict[tuple[Any, ...], Any] = {}
         self.last_render_s: float | None = None
+        self._render_ok = True
+        self._restored = False
+        self._sections: list[tuple[str | None, list[str]]] = []
         query = w.request_query()
         requested = query.get("state") or state
         # The dashboard notebook's markdown cell carries the title; show_title repeats it in the App.
@@ -103,6 +127,13 @@ class DashboardApp:
         self.container.add_class(f"ler-app-{self.slug}")
         self._build_controls()
         self.refresh()
+        if self._restored and "polars" not in sys.modules:
+            # The page was drawn from a stored view without importing polars, plotly or the metrics.
+            # Import them in the background while the visitor reads, so a first switch to a state
+            # nobody has viewed yet does not also pay for the imports.
+            timer = threading.Timer(2.0, _preload_modules)
+            timer.daemon = True
+            timer.start()
 
     # ---- construction -----------------------------------------------------------------------
 
@@ -115,11 +146,23 @@ class DashboardApp:
         snap = open_snapshot(resolve_snapshot(path))
         return cls(snap, state=state, **kwargs)
 
+    @property
+    def ctx(self) -> Any:
+        """The snapshot's metrics context (:func:`ler_analytics.metrics.context.as_context`).
+
+        Built on first use: reading the tables it needs takes a while on a large snapshot, and a
+        dashboard whose frames all come from the disk cache never needs it.
+        """
+        from ler_analytics.metrics.context import as_context
+
+        return as_context(self.snap)
+
     def available_states(self) -> list[str]:
         """USPS codes the selector offers (subclasses narrow this to states with data)."""
         from ler_analytics.apps import data
+        from ler_analytics.apps.framecache import frame_cache
 
-        return data.states_with_credentials(self.snap)
+        return frame_cache(self.snap).value(("apps", "states"), lambda: data.states_with_credentials(self.snap))
 
     def default_state(self, available: list[str]) -> str | None:
         """State shown when none is asked for: the one with the most records."""
@@ -148,10 +191,13 @@ class DashboardApp:
         self.refresh()
 
     def refresh(self) -> None:
-        """Recompute and redraw everything for the current selection."""
+        """Recompute and redraw everything for the current selection (or show its cached view)."""
         started = time.perf_counter()
         try:
-            self.render()
+            if not self._restore_view():
+                self._render_ok = True
+                self.render()
+                self._store_view()
         except Exception as exc:  # noqa: BLE001 - show what failed instead of a blank dashboard
             log.exception("%s: rendering %s failed", self.slug, self.state)
             self._set_message(f"Some numbers could not be computed for this selection: {exc}")
@@ -162,12 +208,62 @@ class DashboardApp:
         """Fill ``self.stats`` and the cards for ``self.state`` (implemented by each dashboard)."""
         raise NotImplementedError
 
+    # ---- cached views -------------------------------------------------------------------------
+
+    def _view_cache(self) -> Any:
+        """The snapshot's frame cache when this App may cache views, else None."""
+        from ler_analytics.apps.framecache import frame_cache
+        from ler_analytics.apps.plotly_chart import chart_widgets_enabled
+
+        if not (self.cache_views and self.state and chart_widgets_enabled()):
+            return None
+        cache = frame_cache(self.snap)
+        return cache if cache.enabled else None
+
+    def _restore_view(self) -> bool:
+        """Show the stored view of the current state, if there is one; True when shown."""
+        cache = self._view_cache()
+        view = cache.load_json((self.slug, "view", self.state)) if cache is not None else None
+        self._restored = bool(view)
+        if not view:
+            return False
+        self.layout(*[(title, keys) for title, keys in view["sections"]])
+        self.stats.value = view["stats"]
+        for key, state in view["cards"].items():
+            self.card(key).restore(state)
+        return True
+
+    def _store_view(self) -> None:
+        """Store the view just rendered (not when a card failed: errors are not cached)."""
+        cache = self._view_cache()
+        if cache is None or not self._render_ok:
+            return
+        view = {
+            "sections": [[title, list(keys)] for title, keys in self._sections],
+            "stats": self.stats.value,
+            "cards": {key: card.view_state() for key, card in self.cards.items()},
+        }
+        cache.save_json((self.slug, "view", self.state), view)
+
     # ---- helpers for subclasses -------------------------------------------------------------
 
-    def cached(self, key: tuple[Any, ...], compute: Callable[[], Any]) -> Any:
-        """Memoise a computation for this App (metric frames per state are reused on revisits)."""
+    def cached(self, key: tuple[Any, ...], compute: Callable[[], Any], *, persist: bool = False) -> Any:
+        """Memoise a computation for this App (metric frames per state are reused on revisits).
+
+        Args:
+            key: identifies the result within this dashboard.
+            compute: builds it.
+            persist: also keep it in the snapshot's disk cache (:mod:`ler_analytics.apps.framecache`),
+                so the next page visit reads it instead of computing it. Use it for frames that
+                depend on the snapshot only (all-state frames), not on the selection.
+        """
         if key not in self._cache:
-            self._cache[key] = compute()
+            if persist:
+                from ler_analytics.apps.framecache import frame_cache
+
+                self._cache[key] = frame_cache(self.snap).get((self.slug, *key), compute)
+            else:
+                self._cache[key] = compute()
         return self._cache[key]
 
     def state_rows(self, key: tuple[Any, ...], compute_all: Callable[[], Any], state: str | None = None) -> Any:
@@ -175,11 +271,18 @@ class DashboardApp:
 
         A metric called with ``state=None`` returns every state's rows; filtering them gives the same
         frame as calling it with ``state=...`` (tested), so switching state only filters cached frames.
+        The all-state frame is kept in the snapshot's disk cache.
         """
         import polars as pl
 
-        frame = self.cached(("all", *key), compute_all)
+        frame = self.cached(("all", *key), compute_all, persist=True)
         return frame.filter(pl.col("state_code") == (state or self.state))
+
+    def note(self, metric_name: str, extra: str = "") -> str:
+        """The "how this was computed" text of a registered metric (cached with the snapshot's frames)."""
+        from ler_analytics.apps.data import cached_note
+
+        return cached_note(self.snap, metric_name, extra)
 
     def card(self, key: str) -> w.ChartCard:
         """The card named ``key``, created on first use."""
@@ -193,6 +296,7 @@ class DashboardApp:
 
         if self.body.children:
             return
+        self._sections = [(title, list(keys)) for title, keys in sections]
         children: list[widgets.Widget] = []
         for title, keys in sections:
             if title:
@@ -208,6 +312,7 @@ class DashboardApp:
         try:
             draw(card)
         except Exception as exc:  # noqa: BLE001 - a dashboard must keep the other charts alive
+            self._render_ok = False
             log.exception("%s: chart %s failed for %s", self.slug, key, self.state)
             card.show_message(title, f"This chart could not be computed for this selection: {exc}")
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from ler_analytics.apps import widgets as w
 from ler_analytics.apps.base import DashboardApp
-from ler_analytics.apps.data import note_for
+from ler_analytics.apps.data import metric
 
 BREAKDOWNS: tuple[tuple[str, str], ...] = (
     ("credential_type", "Credentials by type"),
@@ -21,17 +21,19 @@ class CoverageApp(DashboardApp):
     title = "Credential coverage"
     subtitle = "Where credentials are offered, what kinds they are, and how supply compares with job openings."
     slug = "coverage"
+    cache_views = True
 
     def render(self) -> None:
         """Fill the tiles and charts for the selected state."""
         import polars as pl
 
         from ler_analytics.charts import coverage as charts
-        from ler_analytics.metrics.context import as_context
-        from ler_analytics.metrics.coverage import compute_coverage, compute_state_coverage
-        from ler_analytics.metrics.occupations import compute_supply_per_openings, compute_uncovered_occupations
 
-        ctx = as_context(self.snap)
+        compute_coverage = metric("coverage.compute_coverage")
+        compute_state_coverage = metric("coverage.compute_state_coverage")
+        compute_supply_per_openings = metric("occupations.compute_supply_per_openings")
+        compute_uncovered_occupations = metric("occupations.compute_uncovered_occupations")
+
         state = self.state
         self.layout(
             ("Across the country", ["map"]),
@@ -39,14 +41,14 @@ class CoverageApp(DashboardApp):
             ("Supply and demand", ["supply"]),
             (None, ["uncovered"]),
         )
-        by_state = self.cached(("state_coverage",), lambda: compute_state_coverage(ctx))
+        by_state = self.cached(("state_coverage",), lambda: compute_state_coverage(self.ctx), persist=True)
         mine = by_state.filter(pl.col("state_code") == state)
         total = int(mine["credential_count"].item()) if mine.height else 0
         per_10k = mine["credentials_per_10k_workers"].item() if mine.height else None
         ranked = by_state.filter(pl.col("credential_count") > 0).sort("credential_count", descending=True)
         rank = ranked["state_code"].to_list().index(state) + 1 if state in ranked["state_code"].to_list() else None
-        uncovered = self.state_rows(("uncovered",), lambda: compute_uncovered_occupations(ctx, top=15))
-        supply = self.state_rows(("supply",), lambda: compute_supply_per_openings(ctx))
+        uncovered = self.state_rows(("uncovered",), lambda: compute_uncovered_occupations(self.ctx, top=15))
+        supply = self.state_rows(("supply",), lambda: compute_supply_per_openings(self.ctx))
         self.stats.value = w.stats_html(
             [
                 w.Stat("credentials", "Credentials", total, f"{total:,}", "attributed to the state"),
@@ -79,7 +81,7 @@ class CoverageApp(DashboardApp):
             card.show(
                 charts.plot_credentials_map(data, state=state),
                 data,
-                note=note_for(compute_state_coverage),
+                note=self.note("compute_state_coverage"),
                 filename=f"credentials_by_state_{state}.csv",
             )
 
@@ -88,14 +90,14 @@ class CoverageApp(DashboardApp):
         for dimension, title in BREAKDOWNS:
 
             def draw(card: w.ChartCard, dimension: str = dimension) -> None:
-                frame = self.state_rows(("coverage", dimension), lambda: compute_coverage(ctx, by=[dimension]))
+                frame = self.state_rows(("coverage", dimension), lambda: compute_coverage(self.ctx, by=[dimension]))
                 data = frame.sort("credential_count", descending=True).head(TOP_N)
                 fig = charts.plot_breakdown(data, dimension, state=state, total=total)
                 extra = "" if frame.height <= TOP_N else f"Top {TOP_N} of {frame.height} values shown."
                 card.show(
                     fig,
                     data,
-                    note=note_for(compute_coverage, extra),
+                    note=self.note("compute_coverage", extra),
                     filename=f"credentials_by_{dimension}_{state}.csv",
                 )
 
@@ -113,7 +115,7 @@ class CoverageApp(DashboardApp):
             card.show(
                 charts.plot_supply_per_openings(data, state=state),
                 data,
-                note=note_for(compute_supply_per_openings),
+                note=self.note("compute_supply_per_openings"),
                 filename=f"supply_per_openings_{state}.csv",
             )
 
@@ -123,7 +125,7 @@ class CoverageApp(DashboardApp):
             card.show(
                 charts.plot_uncovered_occupations(uncovered, state=state),
                 uncovered,
-                note=note_for(compute_uncovered_occupations),
+                note=self.note("compute_uncovered_occupations"),
                 filename=f"uncovered_occupations_{state}.csv",
             )
 

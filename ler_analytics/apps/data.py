@@ -13,13 +13,44 @@ def states_with_credentials(snap: Snapshot) -> list[str]:
     """USPS codes with at least one credential (default attribution), most credentials first."""
     import polars as pl
 
-    from ler_analytics.metrics.context import as_context
-    from ler_analytics.metrics.coverage import compute_state_coverage
+    from ler_analytics.apps.framecache import frame_cache
 
-    ctx = as_context(snap)
-    frame = ctx.cached(("apps", "state_coverage"), lambda: compute_state_coverage(ctx))
+    def compute() -> pl.DataFrame:
+        from ler_analytics.metrics.context import as_context
+        from ler_analytics.metrics.coverage import compute_state_coverage
+
+        return compute_state_coverage(as_context(snap))
+
+    frame = frame_cache(snap).get(("apps", "state_coverage"), compute)
     rows = frame.filter(pl.col("state_code").is_not_null() & (pl.col("credential_count") > 0))
     return rows.sort(["credential_count", "state_code"], descending=[True, False])["state_code"].to_list()
+
+
+def metric(path: str) -> Callable[..., Any]:
+    """A metric function by ``"<module>.<function>"`` under ``ler_analytics.metrics``, imported when called.
+
+    Dashboards whose frames all come from the disk cache then never import the metrics package
+    (and numpy with it): ``metric("coverage.compute_coverage")(ctx, by=[...])``.
+    """
+    module, name = path.rsplit(".", 1)
+
+    def call(*args: Any, **kwargs: Any) -> Any:
+        import importlib
+
+        return getattr(importlib.import_module(f"ler_analytics.metrics.{module}"), name)(*args, **kwargs)
+
+    call.__name__ = name
+    return call
+
+
+def cached_note(snap: Snapshot, name: str, extra: str = "") -> str:
+    """:func:`note_for` of metric ``name``, kept in the snapshot's frame cache (no metrics import when warm)."""
+    import polars as pl
+
+    from ler_analytics.apps.framecache import frame_cache
+
+    frame = frame_cache(snap).get(("note", name), lambda: pl.DataFrame({"note": [note_for(name)]}))
+    return f"{frame['note'][0]} {extra}".strip()
 
 
 def note_for(fn: Callable[..., Any] | str, extra: str = "") -> str:
@@ -39,15 +70,14 @@ def headline_counts(snap: Snapshot, state: str) -> dict[str, int]:
     * ``competencies``: distinct competencies those credentials and learning opportunities require,
       teach or assess (``connections`` edges to a CTID in the ``competencies`` table).
 
-    Computed once for every state (:func:`headline_counts_by_state`, cached on the snapshot's metrics
-    context) and then looked up, so switching state costs nothing.
+    Computed once for every state (:func:`headline_counts_by_state`, kept in the snapshot's dashboard
+    frame cache) and then looked up, so switching state costs nothing.
     """
     import polars as pl
 
-    from ler_analytics.metrics.context import as_context
+    from ler_analytics.apps.framecache import frame_cache
 
-    ctx = as_context(snap)
-    frame = ctx.cached(("apps", "headline_counts"), lambda: headline_counts_by_state(snap))
+    frame = frame_cache(snap).get(("apps", "headline_counts"), lambda: headline_counts_by_state(snap))
     row = frame.filter(pl.col("state_code") == state)
     keys = ("credentials", "providers", "learning_opportunities", "competencies")
     if row.height == 0:

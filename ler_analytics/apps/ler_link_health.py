@@ -126,14 +126,38 @@ class LerLinkHealthApp(DashboardApp):
         )
 
         simple_cards = (
-            ("patterns", "Link patterns", charts.plot_link_patterns, report.coverage,
-             "compute_ler_link_coverage", "ler_link_patterns.csv"),
-            ("problems", "Link problems", charts.plot_link_problems, report.problems,
-             "compute_ler_link_problems", "ler_link_problems.csv"),
-            ("issuers", "Links by issuer", charts.plot_link_by_issuer, report.by_issuer,
-             "compute_ler_link_health_by_issuer", "ler_link_by_issuer.csv"),
-            ("formats", "Links by format", charts.plot_link_formats, report.formats,
-             "compute_ler_formats", "ler_link_formats.csv"),
+            (
+                "patterns",
+                "Link patterns",
+                charts.plot_link_patterns,
+                report.coverage,
+                "compute_ler_link_coverage",
+                "ler_link_patterns.csv",
+            ),
+            (
+                "problems",
+                "Link problems",
+                charts.plot_link_problems,
+                report.problems,
+                "compute_ler_link_problems",
+                "ler_link_problems.csv",
+            ),
+            (
+                "issuers",
+                "Links by issuer",
+                charts.plot_link_by_issuer,
+                report.by_issuer,
+                "compute_ler_link_health_by_issuer",
+                "ler_link_by_issuer.csv",
+            ),
+            (
+                "formats",
+                "Links by format",
+                charts.plot_link_formats,
+                report.formats,
+                "compute_ler_formats",
+                "ler_link_formats.csv",
+            ),
         )
         for key, title, plot, frame, metric_name, filename in simple_cards:
             self.guarded(key, title, _chart_drawer(plot, frame, metric_name, filename))
@@ -181,8 +205,7 @@ class LerLinkHealthApp(DashboardApp):
             self.card("one").title,
             self.picker,
             self.card_html,
-            self.card("one").note,
-            self.card("one").download,
+            self.card("one").footer,
         )
         self._show_one(self.picker.value)
 
@@ -208,12 +231,15 @@ class LerLinkHealthApp(DashboardApp):
             f'srcdoc="{html.escape(page, quote=True)}" style="width:100%;height:640px;border:1px solid #D9E2EC;'
             'border-radius:6px;background:white"></iframe>'
         )
-        card.note.value = w.note_html(
-            "The achievement definitions of the selected file, their CTDL links and what the linked Registry "
-            "records say (type, owner, occupations, competencies, cost, outcomes, next steps). Nothing about "
-            "the learner is shown."
+        card.set_footer(
+            "",
+            w.note_html(
+                "The achievement definitions of the selected file, their CTDL links and what the linked Registry "
+                "records say (type, owner, occupations, competencies, cost, outcomes, next steps). Nothing about "
+                "the learner is shown."
+            ),
+            "",
         )
-        card.download.value = ""
 
 
 def _chart_drawer(plot: Any, frame: Any, metric_name: str, filename: str) -> Any:

@@ -72,6 +72,8 @@ def dashboard_notebook(name: str) -> dict[str, Any]:
             "kernelspec": _KERNELSPEC,
             "language_info": {"name": "python"},
             "title": f"{title} · ler_analytics",
+            # the `ler` Voila template starts loading plotly.js while the kernel computes
+            "ler": {"charts": "plotly"},
         },
         "nbformat": 4,
         "nbformat_minor": 5,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from ler_analytics.apps import widgets as w
 from ler_analytics.apps.base import DashboardApp
-from ler_analytics.apps.data import headline_counts, note_for, previous_snapshot
+from ler_analytics.apps.data import headline_counts, metric, previous_snapshot
 
 RECENT_N = 8
 
@@ -15,6 +15,7 @@ class StateOverviewApp(DashboardApp):
     title = "State overview"
     subtitle = "Headline numbers for a state's credentials: quality signals and change."
     slug = "state_overview"
+    cache_views = True
 
     def render(self) -> None:
         """Fill the tiles and charts for the selected state."""
@@ -23,12 +24,11 @@ class StateOverviewApp(DashboardApp):
         from ler_analytics.charts import coverage as coverage_charts
         from ler_analytics.charts import overview as charts
         from ler_analytics.charts.theme import humanize, state_label
-        from ler_analytics.metrics.context import as_context
-        from ler_analytics.metrics.coverage import compute_coverage
-        from ler_analytics.metrics.quality import compute_quality_signals
-        from ler_analytics.metrics.transparency import compute_transparency_index
 
-        ctx = as_context(self.snap)
+        compute_coverage = metric("coverage.compute_coverage")
+        compute_quality_signals = metric("quality.compute_quality_signals")
+        compute_transparency_index = metric("transparency.compute_transparency_index")
+
         state = self.state
         assert state is not None
         self.layout(
@@ -38,14 +38,16 @@ class StateOverviewApp(DashboardApp):
         )
         counts = headline_counts(self.snap, state)
         index_by_state = self.cached(
-            ("transparency_by_state",), lambda: compute_transparency_index(ctx, by=("state_code",))
+            ("transparency_by_state",), lambda: compute_transparency_index(self.ctx, by=("state_code",)), persist=True
         )
-        national_index = self.cached(("transparency_us",), lambda: compute_transparency_index(ctx, by=()))
+        national_index = self.cached(
+            ("transparency_us",), lambda: compute_transparency_index(self.ctx, by=()), persist=True
+        )
         us_index = national_index["transparency_index"].item() if national_index.height else None
         mine = index_by_state.filter(pl.col("state_code") == state)
         index = mine["transparency_index"].item() if mine.height else None
-        signals = self.state_rows(("quality",), lambda: compute_quality_signals(ctx, by=("state_code",)))
-        us_signals = self.cached(("quality_us",), lambda: compute_quality_signals(ctx, by=()))
+        signals = self.state_rows(("quality",), lambda: compute_quality_signals(self.ctx, by=("state_code",)))
+        us_signals = self.cached(("quality_us",), lambda: compute_quality_signals(self.ctx, by=()), persist=True)
         share = {r["signal"]: r["share"] for r in signals.iter_rows(named=True)}
         prev = self.cached(("previous",), lambda: previous_snapshot(self.snap))
         changes = None
@@ -124,7 +126,7 @@ class StateOverviewApp(DashboardApp):
             card.show(
                 charts.plot_quality_signals(data, state=state),
                 data,
-                note=note_for(compute_quality_signals),
+                note=self.note("compute_quality_signals"),
                 filename=f"quality_signals_{state}.csv",
             )
 
@@ -132,11 +134,11 @@ class StateOverviewApp(DashboardApp):
 
         def draw_types(card: w.ChartCard) -> None:
             frame = self.state_rows(
-                ("coverage", "credential_type"), lambda: compute_coverage(ctx, by=["credential_type"])
+                ("coverage", "credential_type"), lambda: compute_coverage(self.ctx, by=["credential_type"])
             )
             data = frame.sort("credential_count", descending=True).head(10)
             fig = coverage_charts.plot_breakdown(data, "credential_type", state=state, total=counts["credentials"])
-            card.show(fig, data, note=note_for(compute_coverage), filename=f"credentials_by_type_{state}.csv")
+            card.show(fig, data, note=self.note("compute_coverage"), filename=f"credentials_by_type_{state}.csv")
 
         self.guarded("credential_type", "Credentials by type", draw_types)
 
@@ -145,14 +147,13 @@ class StateOverviewApp(DashboardApp):
             card.show(
                 charts.plot_transparency_by_state(data, state=state, national=us_index),
                 data,
-                note=note_for(compute_transparency_index),
+                note=self.note("compute_transparency_index"),
                 filename="transparency_index_by_state.csv",
             )
 
         self.guarded("transparency", "Transparency index by state", draw_transparency)
 
         def draw_change(card: w.ChartCard) -> None:
-            from ler_analytics.metrics.change import compute_changes
 
             if changes is None:
                 card.show_message(
@@ -164,14 +165,16 @@ class StateOverviewApp(DashboardApp):
             card.show(
                 charts.plot_changes(changes, state=state),
                 changes,
-                note=note_for(compute_changes),
+                note=self.note("compute_changes"),
                 filename=f"changes_{state}.csv",
             )
 
         self.guarded("change", "Change since the previous snapshot", draw_change)
 
         def draw_recent(card: w.ChartCard) -> None:
-            data = self.cached(("recent", state), lambda: recent_credentials(self.snap, state, RECENT_N))
+            data = self.state_rows(("recent",), lambda: recent_credentials_by_state(self.snap, RECENT_N)).drop(
+                "state_code"
+            )
             card.show_html(
                 f"The {data.height} most recently updated credentials in {state_label(state)}",
                 w.table_html(
@@ -200,18 +203,30 @@ def recent_credentials(snap, state: str, n: int):
     """The ``n`` most recently updated credentials attributed to ``state`` (name, type, provider, date)."""
     import polars as pl
 
+    frame = recent_credentials_by_state(snap, n)
+    return frame.filter(pl.col("state_code") == state).drop("state_code")
+
+
+def recent_credentials_by_state(snap, n: int):
+    """:func:`recent_credentials` for every state at once (``state_code`` first, newest first per state)."""
+    import polars as pl
+
     from ler_analytics.metrics.context import as_context
 
     ctx = as_context(snap)
-    ctids = ctx.attribution("credentials").filter(pl.col("state_code") == state).select("ctid").unique()
+    attributed = (
+        ctx.attribution("credentials").filter(pl.col("state_code").is_not_null()).select("ctid", "state_code").unique()
+    )
     creds = snap.table("credentials").select("ctid", "name", "credential_type", "owner_ctid", "envelope_updated_at")
     orgs = snap.table("organizations").select(pl.col("ctid").alias("owner_ctid"), pl.col("name").alias("provider_name"))
     return (
-        creds.join(ctids, on="ctid", how="semi")
-        .sort(["envelope_updated_at", "ctid"], descending=True, nulls_last=True)
+        creds.join(attributed, on="ctid", how="inner")
+        .sort(["state_code", "envelope_updated_at", "ctid"], descending=[False, True, True], nulls_last=True)
+        .group_by("state_code", maintain_order=True)
         .head(n)
         .join(orgs.unique("owner_ctid"), on="owner_ctid", how="left", maintain_order="left")
         .select(
+            "state_code",
             "ctid",
             "name",
             "credential_type",

@@ -33,14 +33,12 @@ class PathwaysApp(DashboardApp):
         from ler_analytics.charts import pathways as charts
         from ler_analytics.charts.basic import plot_state_comparison
         from ler_analytics.charts.theme import humanize, state_label
-        from ler_analytics.metrics.context import as_context
         from ler_analytics.metrics.pathways import (
             compute_credential_pathways,
             compute_pathway_summary,
             progression_edges,
         )
 
-        ctx = as_context(self.snap)
         state = self.state
         self.layout(
             (None, ["stack_types", "compare"]),
@@ -48,10 +46,10 @@ class PathwaysApp(DashboardApp):
             ("Pathway explorer", ["pathway"]),
             ("Dead ends and off-ramps", ["dead_ends"]),
         )
-        summary = self.cached(("summary_all",), lambda: compute_pathway_summary(ctx))
+        summary = self.cached(("summary_all",), lambda: compute_pathway_summary(self.ctx), persist=True)
         mine = summary.filter(pl.col("state_code") == state)
         row = mine.row(0, named=True) if mine.height else {}
-        per = self.cached(("per", state), lambda: compute_credential_pathways(ctx, state=state))
+        per = self.cached(("per", state), lambda: compute_credential_pathways(self.ctx, state=state), persist=True)
 
         def stat(key: str, label: str, detail: str = "", pct: bool = False, digits: int = 0) -> w.Stat:
             value = row.get(key)
@@ -118,34 +116,41 @@ class PathwaysApp(DashboardApp):
         self.guarded("compare", "Next-step share by state", draw_compare)
 
         def draw_sankey(card: w.ChartCard) -> None:
-            names = self.snap.table("credentials").select(pl.col("ctid"), pl.col("name"))
-            mine_ctids = per.select("ctid").unique()
-            edges = (
-                progression_edges(ctx)
-                .join(mine_ctids, left_on="from_ctid", right_on="ctid", how="semi")
-                .join(names.rename({"ctid": "from_ctid", "name": "from_name"}), on="from_ctid", how="inner")
-                .join(names.rename({"ctid": "to_ctid", "name": "to_name"}), on="to_ctid", how="inner")
-                .unique(["from_ctid", "to_ctid"], keep="first")
-                .sort(["from_name", "to_name", "from_ctid", "to_ctid"])
-            )
-            total = edges.height
-            # draw the most connected links first: chains and branches say more than isolated pairs
-            degree = pl.concat(
-                [edges.select(pl.col("from_ctid").alias("n")), edges.select(pl.col("to_ctid").alias("n"))]
-            )
-            degree = degree.group_by("n").agg(pl.len().alias("d"))
-            ranked = (
-                edges.join(degree.rename({"n": "from_ctid", "d": "d_from"}), on="from_ctid", how="left")
-                .join(degree.rename({"n": "to_ctid", "d": "d_to"}), on="to_ctid", how="left")
-                .with_columns((pl.col("d_from") + pl.col("d_to")).alias("connections"))
-                .sort(
-                    ["connections", "from_name", "to_name", "from_ctid", "to_ctid"],
-                    descending=[True, False, False, False, False],
+            def compute() -> pl.DataFrame:
+                """The drawn links, plus the number of links in the state (``_total``)."""
+                names = self.snap.table("credentials").select(pl.col("ctid"), pl.col("name"))
+                mine_ctids = per.select("ctid").unique()
+                edges = (
+                    progression_edges(self.ctx)
+                    .join(mine_ctids, left_on="from_ctid", right_on="ctid", how="semi")
+                    .join(names.rename({"ctid": "from_ctid", "name": "from_name"}), on="from_ctid", how="inner")
+                    .join(names.rename({"ctid": "to_ctid", "name": "to_name"}), on="to_ctid", how="inner")
+                    .unique(["from_ctid", "to_ctid"], keep="first")
+                    .sort(["from_name", "to_name", "from_ctid", "to_ctid"])
                 )
-            )
-            data = ranked.head(MAX_LINKS).select(
-                "from_ctid", "from_name", "to_ctid", "to_name", "relation", "stack_type", "connections"
-            )
+                total = edges.height
+                # draw the most connected links first: chains and branches say more than isolated pairs
+                degree = pl.concat(
+                    [edges.select(pl.col("from_ctid").alias("n")), edges.select(pl.col("to_ctid").alias("n"))]
+                )
+                degree = degree.group_by("n").agg(pl.len().alias("d"))
+                ranked = (
+                    edges.join(degree.rename({"n": "from_ctid", "d": "d_from"}), on="from_ctid", how="left")
+                    .join(degree.rename({"n": "to_ctid", "d": "d_to"}), on="to_ctid", how="left")
+                    .with_columns((pl.col("d_from") + pl.col("d_to")).alias("connections"))
+                    .sort(
+                        ["connections", "from_name", "to_name", "from_ctid", "to_ctid"],
+                        descending=[True, False, False, False, False],
+                    )
+                )
+                data = ranked.head(MAX_LINKS).select(
+                    "from_ctid", "from_name", "to_ctid", "to_name", "relation", "stack_type", "connections"
+                )
+                return data.with_columns(pl.lit(total, dtype=pl.Int64).alias("_total"))
+
+            full = self.cached(("sankey", state), compute, persist=True)
+            total = int(full["_total"][0]) if full.height else 0
+            data = full.drop("_total")
             title = None
             if total > MAX_LINKS:
                 title = (
@@ -201,10 +206,9 @@ class PathwaysApp(DashboardApp):
 
     def _fill_pathways(self) -> None:
         """Offer the CTDL-Path pathways (all of the snapshot: a pathway is not tied to one state)."""
-        from ler_analytics.metrics.context import as_context
         from ler_analytics.metrics.pathways import compute_pathway_structure
 
-        structure = self.cached(("structure",), lambda: compute_pathway_structure(as_context(self.snap)))
+        structure = self.cached(("structure",), lambda: compute_pathway_structure(self.ctx), persist=True)
         self._structure = structure
         names = (
             structure.select("pathway_ctid", "pathway_name")

@@ -8,6 +8,7 @@ The snapshot reaches the dashboard kernels through ``$LER_SNAPSHOT``; the ``ler`
 from __future__ import annotations
 
 import os
+import shutil
 import socket
 import subprocess
 import sys
@@ -93,6 +94,7 @@ class VoilaServer:
         self.log_path = log_path
         self.extra_env = dict(extra_env or {})
         self.process: subprocess.Popen[bytes] | None = None
+        self._runtime: Path | None = None
 
     @property
     def base_url(self) -> str:
@@ -118,11 +120,41 @@ class VoilaServer:
             "--template=ler",
         ]  # fmt: skip
 
+    def runtime_dir(self) -> Path:
+        """A per-server Jupyter data folder that serves plotly.js from the installed plotly package.
+
+        ``<dir>/voila/templates/ler/static/plotly.min.js`` is a hard link to (or a copy of) plotly's
+        ``package_data/plotly.min.js``; Voila serves it at
+        ``/voila/templates/ler/static/<name>``, so the dashboards' chart widgets load plotly.js from
+        127.0.0.1 and it always matches the installed plotly. Removed by :meth:`stop`.
+        """
+        if self._runtime is None:
+            import tempfile
+
+            import plotly
+
+            source = Path(plotly.__file__).resolve().parent / "package_data" / "plotly.min.js"
+            if not source.exists():
+                raise LerError(f"plotly.js not found at {source}: reinstall plotly.")
+            root = Path(tempfile.mkdtemp(prefix="ler-voila-"))
+            static = root / "voila" / "templates" / "ler" / "static"
+            static.mkdir(parents=True)
+            target = static / "plotly.min.js"
+            try:  # Voila's static handler refuses symlinks that leave its folder: hard link, else copy
+                os.link(source, target)
+            except OSError:
+                shutil.copyfile(source, target)
+            self._runtime = root
+        return self._runtime
+
     def environment(self) -> dict[str, str]:
         """Environment of the server (and so of every dashboard kernel)."""
         env = dict(os.environ)
         env[SNAPSHOT_ENV] = str(self.snapshot)
-        env["JUPYTER_PATH"] = os.pathsep.join(p for p in (str(ASSETS), env.get("JUPYTER_PATH", "")) if p)
+        env["JUPYTER_PATH"] = os.pathsep.join(
+            p for p in (str(self.runtime_dir()), str(ASSETS), env.get("JUPYTER_PATH", "")) if p
+        )
+        env["LER_PLOTLY_JS_URL"] = "/voila/templates/ler/static/plotly.min.js"  # apps.plotly_chart.PLOTLY_URL_ENV
         env.setdefault("PYTHONUNBUFFERED", "1")
         # Every page visit starts a kernel that imports polars, plotly, networkx ...: without cached
         # bytecode each kernel re-compiles them (measured: 10 s of a 20 s first render). Let the
@@ -144,6 +176,7 @@ class VoilaServer:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
+                self.stop()  # removes the runtime folder
                 raise LerError(
                     f"Voila exited with code {self.process.returncode} before serving "
                     f"(log: {self.log_path or 'not kept; rerun with a log path'})."
@@ -157,15 +190,17 @@ class VoilaServer:
         raise LerError(f"Voila did not start listening on port {self.port} within {timeout:.0f} s.")
 
     def stop(self) -> None:
-        """Stop the server (and its kernels)."""
-        if self.process is None or self.process.poll() is not None:
-            return
-        self.process.terminate()
-        try:
-            self.process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-            self.process.wait(timeout=5)
+        """Stop the server (and its kernels) and remove its runtime folder."""
+        if self.process is not None and self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait(timeout=5)
+        if self._runtime is not None:
+            shutil.rmtree(self._runtime, ignore_errors=True)
+            self._runtime = None
 
     def __enter__(self) -> VoilaServer:
         return self.start()

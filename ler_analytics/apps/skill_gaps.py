@@ -33,24 +33,25 @@ class SkillGapsApp(DashboardApp):
         import polars as pl
 
         from ler_analytics.charts import skills as charts
-        from ler_analytics.metrics.context import as_context
         from ler_analytics.metrics.skills import (
             compute_competency_coverage,
             compute_skill_gap_index,
             compute_top_skill_gaps,
         )
 
-        ctx = as_context(self.snap)
         state = self.state
+        self._prime_skill_matches()
         self.layout(
             (None, ["top"]),
             ("Gaps by occupation group", ["groups"]),
             ("Drill into one occupation", ["occupation"]),
             (None, ["credentials"]),
         )
-        index = self.cached(("sgi", state), lambda: compute_skill_gap_index(ctx, state=state))
-        top = self.cached(("top", state), lambda: compute_top_skill_gaps(ctx, state=state, n=TOP_N))
-        coverage = self.cached(("coverage", state), lambda: compute_competency_coverage(ctx, state=state))
+        index = self.cached(("sgi", state), lambda: compute_skill_gap_index(self.ctx, state=state), persist=True)
+        top = self.cached(("top", state), lambda: compute_top_skill_gaps(self.ctx, state=state, n=TOP_N), persist=True)
+        coverage = self.cached(
+            ("coverage", state), lambda: compute_competency_coverage(self.ctx, state=state), persist=True
+        )
         gaps = index.filter(pl.col("sgi") > 0).height
         worst = top.sort("gap_rank").row(0, named=True) if top.height else None
         median_cov = coverage["coverage_max"].median() if coverage.height else None
@@ -112,7 +113,9 @@ class SkillGapsApp(DashboardApp):
 
         def draw_groups(card: w.ChartCard) -> None:
             frame = self.cached(
-                ("groups", state), lambda: compute_top_skill_gaps(ctx, state=state, n=GROUP_N, by="soc_major_group")
+                ("groups", state),
+                lambda: compute_top_skill_gaps(self.ctx, state=state, n=GROUP_N, by="soc_major_group"),
+                persist=True,
             )
             data = frame.select(
                 "state_code",
@@ -168,6 +171,26 @@ class SkillGapsApp(DashboardApp):
             card.widget.children = (self.occupation, *card.widget.children)
         self._on_occupation(self.occupation.value, force=True)
 
+    def _prime_skill_matches(self) -> None:
+        """Give the metrics context the snapshot's competency → O*NET element matches from the disk cache.
+
+        Matching every competency of a Registry-sized snapshot takes tens of seconds (37 s on the
+        scale-1.0 twin) and does not depend on the state, so it is computed once per snapshot and kept
+        in the dashboard frame cache. The matches enter the context under the key that
+        ``metrics.skills`` caches them with; should that key change, the metric simply computes them.
+        """
+        from ler_analytics.apps.framecache import frame_cache
+        from ler_analytics.metrics import skills
+
+        threshold = float(skills.DEFAULT_THRESHOLD)
+        ctx = self.ctx
+        ctx.cached(
+            ("skills", "matches", threshold),
+            lambda: frame_cache(self.snap).get(
+                (self.slug, "skill_matches", threshold), lambda: skills._matched(ctx, None, threshold)
+            ),
+        )
+
     def _on_occupation(self, soc: Any, *, force: bool = False) -> None:
         if self._updating and not force:
             return
@@ -177,15 +200,17 @@ class SkillGapsApp(DashboardApp):
     def _occupation_frames(self, soc: str) -> tuple[dict[str, Any], Any]:
         import polars as pl
 
-        from ler_analytics.metrics.context import as_context
         from ler_analytics.metrics.skills import DEFAULT_K, DEFAULT_MIN_IMPORTANCE, occupation_profiles
 
-        ctx = as_context(self.snap)
         coverage = self._cache[("coverage", self.state)]
         row = coverage.filter(pl.col("soc_code") == soc).row(0, named=True)
+        profiles = self.cached(
+            ("profiles", DEFAULT_MIN_IMPORTANCE),
+            lambda: occupation_profiles(self.ctx, min_importance=DEFAULT_MIN_IMPORTANCE),
+            persist=True,
+        )
         profile = (
-            occupation_profiles(ctx, min_importance=DEFAULT_MIN_IMPORTANCE)
-            .filter(pl.col("soc_code") == soc)
+            profiles.filter(pl.col("soc_code") == soc)
             .sort(["importance", "element_id"], descending=[True, False])
             .head(DEFAULT_K)
         )
@@ -215,20 +240,12 @@ class SkillGapsApp(DashboardApp):
             filename=f"occupation_skills_{soc}_{self.state}.csv",
         )
 
-    def _draw_credentials(self, card: w.ChartCard, soc: str | None) -> None:
+    def _credentials_table(self, ctx: Any, linked: Any, profile: Any) -> Any:
+        """Credentials linked to the occupation in the state, with which of its top skills they teach."""
         import polars as pl
 
-        from ler_analytics.charts.theme import humanize
-        from ler_analytics.metrics.context import as_context
-        from ler_analytics.metrics.occupations import soc_links
         from ler_analytics.metrics.skills import credential_elements
 
-        if not soc:
-            card.show_message("Credentials that teach them", "No occupation selected.")
-            return
-        ctx = as_context(self.snap)
-        _, profile = self._occupation_frames(soc)
-        linked = ctx.in_state(soc_links(ctx).filter(pl.col("soc_code") == soc).select("ctid").unique(), self.state)
         taught = (
             credential_elements(ctx)
             .join(profile.select("element_id"), on="element_id", how="semi")
@@ -256,9 +273,34 @@ class SkillGapsApp(DashboardApp):
             .head(MAX_CREDENTIALS)
             .select("ctid", "name", "credential_type", "provider_name", "n_top_skills_taught", "top_skills_taught")
         )
+        return data
+
+    def _draw_credentials(self, card: w.ChartCard, soc: str | None) -> None:
+        import polars as pl
+
+        from ler_analytics.charts.theme import humanize
+        from ler_analytics.metrics.occupations import soc_links
+
+        if not soc:
+            card.show_message("Credentials that teach them", "No occupation selected.")
+            return
+        _, profile = self._occupation_frames(soc)
+        state = self.state
+
+        def compute() -> pl.DataFrame:
+            """The listed credentials, plus the number of credentials linked to the occupation (``_linked``)."""
+            ctx = self.ctx
+            linked = ctx.in_state(soc_links(ctx).filter(pl.col("soc_code") == soc).select("ctid").unique(), state)
+            return self._credentials_table(ctx, linked, profile).with_columns(
+                pl.lit(linked.select("ctid").n_unique(), dtype=pl.Int64).alias("_linked")
+            )
+
+        full = self.cached(("credentials_table", state, soc), compute, persist=True)
+        n_linked = int(full["_linked"][0]) if full.height else 0
+        data = full.drop("_linked")
         teaching = data.filter(pl.col("n_top_skills_taught") > 0).height
         card.show_html(
-            f"{linked.select('ctid').n_unique()} credentials in {_label(self.state)} prepare for this occupation; "
+            f"{n_linked} credentials in {_label(self.state)} prepare for this occupation; "
             f"{teaching} of those listed teach at least one of its top skills",
             w.table_html(
                 data,

@@ -18,20 +18,19 @@ class TransparencyApp(DashboardApp):
     title = "Data transparency"
     subtitle = "How completely providers describe their credentials; what to fix first."
     slug = "transparency"
+    cache_views = True
 
     def render(self) -> None:
         """Fill the tiles and charts for the selected state."""
         import polars as pl
 
         from ler_analytics.charts import transparency as charts
-        from ler_analytics.metrics.context import as_context
         from ler_analytics.metrics.transparency import (
             compute_fill_rates,
             compute_provider_todo,
             compute_transparency_index,
         )
 
-        ctx = as_context(self.snap)
         state = self.state
         self.layout(
             (None, ["fill_rates"]),
@@ -39,16 +38,16 @@ class TransparencyApp(DashboardApp):
             ("Providers", ["providers"]),
             ("Provider data to-do list", ["todo"]),
         )
-        mine = self.state_rows(("index",), lambda: compute_transparency_index(ctx, by=("state_code",)))
-        us = self.cached(("index_us",), lambda: compute_transparency_index(ctx, by=()))
-        fill = self.state_rows(("fill",), lambda: compute_fill_rates(ctx, by=("state_code",)))
+        mine = self.state_rows(("index",), lambda: compute_transparency_index(self.ctx, by=("state_code",)))
+        us = self.cached(("index_us",), lambda: compute_transparency_index(self.ctx, by=()), persist=True)
+        fill = self.state_rows(("fill",), lambda: compute_fill_rates(self.ctx, by=("state_code",)))
         index = mine["transparency_index"].item() if mine.height else None
         us_index = us["transparency_index"].item() if us.height else None
         records = int(mine["records"].item()) if mine.height else 0
         rated = fill.filter(pl.col("fill_rate").is_not_null()).sort(["fill_rate", "label"])
         worst = rated.row(0, named=True) if rated.height else None
         providers = self.state_rows(
-            ("providers",), lambda: compute_transparency_index(ctx, by=("state_code", "provider"))
+            ("providers",), lambda: compute_transparency_index(self.ctx, by=("state_code", "provider"))
         )
         self.stats.value = w.stats_html(
             [
@@ -91,7 +90,7 @@ class TransparencyApp(DashboardApp):
 
         def draw_by_type(card: w.ChartCard) -> None:
             frame = self.state_rows(
-                ("fill_type",), lambda: compute_fill_rates(ctx, by=("state_code", "credential_type"))
+                ("fill_type",), lambda: compute_fill_rates(self.ctx, by=("state_code", "credential_type"))
             )
             top = (
                 frame.group_by("credential_type")
@@ -131,7 +130,9 @@ class TransparencyApp(DashboardApp):
         self.guarded("providers", "Least complete providers", draw_providers)
 
         def draw_todo(card: w.ChartCard) -> None:
-            todo = self.cached(("todo", state), lambda: compute_provider_todo(ctx, state=state, top=TODO_ITEMS))
+            todo = self.cached(
+                ("todo", state), lambda: compute_provider_todo(self.ctx, state=state, top=TODO_ITEMS), persist=True
+            )
             biggest = (
                 todo.group_by("provider_ctid")
                 .agg(pl.col("records").max(), pl.col("missing").sum().alias("_m"))

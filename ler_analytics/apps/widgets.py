@@ -266,27 +266,79 @@ def note_html(text: str) -> str:
 # --------------------------------------------------------------------------------------------
 
 
+class _FooterPart:
+    """One piece of a card's footer (``extra``, ``note`` or ``download``): an HTML string with ``.value``.
+
+    The three pieces share one ``ipywidgets.HTML`` (:attr:`ChartCard.footer`), so a state switch
+    sends one message per card for them instead of three; setting ``value`` redraws the footer.
+    """
+
+    def __init__(self, card: ChartCard) -> None:
+        self._card = card
+        self._value = ""
+
+    @property
+    def value(self) -> str:
+        """The piece's HTML."""
+        return self._value
+
+    @value.setter
+    def value(self, text: str) -> None:
+        self._value = text
+        self._card._sync_footer()
+
+
 class ChartCard:
     """A titled chart with its "how this was computed" note and a CSV download of its data.
 
     The title shown is the figure's title (a sentence stating the finding); the plot itself is
-    drawn without it so it is not repeated.
+    drawn without it so it is not repeated. Below the plot, one HTML widget (:attr:`footer`) holds
+    the card's extra text (``extra``), the note (``note``) and the CSV link (``download``); each of
+    the three has a ``.value`` like an ``ipywidgets.HTML``.
+
+    Args:
+        key: the card's id (CSS class ``ler-card-<key>``).
+        live: draw the plot in a :class:`~ler_analytics.apps.plotly_chart.PlotlyChart` that the
+            browser updates in place (``Plotly.react``) on every :meth:`show`. Default: when the
+            page can load plotly.js (:func:`~ler_analytics.apps.plotly_chart.chart_widgets_enabled`,
+            i.e. under ``ler dashboard``). Otherwise the figure is a plotly MIME bundle in an
+            ``Output`` widget, re-created on every :meth:`show` (JupyterLab, papermill).
     """
 
-    def __init__(self, key: str) -> None:
+    def __init__(self, key: str, *, live: bool | None = None) -> None:
         import ipywidgets as widgets
+
+        from ler_analytics.apps.plotly_chart import PlotlyChart, chart_widgets_enabled
 
         self.key = key
         self.title = widgets.HTML()
-        self.output = widgets.Output()
-        self.extra = widgets.HTML()
-        self.note = widgets.HTML()
-        self.download = widgets.HTML()
-        self.widget = widgets.VBox(
-            [self.title, self.output, self.extra, self.note, self.download], layout={"width": "100%"}
-        )
+        self.live = chart_widgets_enabled() if live is None else live
+        # live: a PlotlyChart updated in place (Voila served by VoilaServer); else MIME output.
+        self.chart: PlotlyChart | None = PlotlyChart(layout={"width": "100%"}) if self.live else None
+        self.output: widgets.Output | None = None if self.live else widgets.Output()
+        self.footer = widgets.HTML()
+        self.extra = _FooterPart(self)
+        self.note = _FooterPart(self)
+        self.download = _FooterPart(self)
+        self._hold = False
+        self._plot_shown = False
+        plot = self.chart if self.chart is not None else self.output
+        self.widget = widgets.VBox([self.title, plot, self.footer], layout={"width": "100%"})
         self.widget.add_class("ler-card")
         self.widget.add_class(f"ler-card-{re.sub(r'[^a-z0-9-]', '-', key.lower())}")
+
+    def _sync_footer(self) -> None:
+        if not self._hold:
+            self.footer.value = self.extra.value + self.note.value + self.download.value
+
+    def set_footer(self, extra: str, note: str, download: str) -> None:
+        """Set the three footer pieces with one widget update."""
+        self._hold = True
+        try:
+            self.extra.value, self.note.value, self.download.value = extra, note, download
+        finally:
+            self._hold = False
+        self._sync_footer()
 
     def show(
         self,
@@ -303,30 +355,60 @@ class ChartCard:
         title = (layout.pop("title", None) or {}).get("text") or ""
         layout.setdefault("margin", {})["t"] = 16  # the card shows the title above the plot
         self.title.value = f'<h3 class="ler-card-title" data-testid="chart-title">{title}</h3>'
-        self.output.clear_output(wait=True)
-        with self.output:
-            from IPython.display import display
+        self._plot_shown = True
+        if self.chart is not None:
+            spec = bundle["application/vnd.plotly.v1+json"]
+            self.chart.update(spec, spec.get("config"))
+            self.chart.layout.display = None
+        elif self.output is not None:
+            self.output.clear_output(wait=True)
+            with self.output:
+                from IPython.display import display
 
-            display(bundle, raw=True)
-        self.extra.value = extra_html
-        self.note.value = note_html(note)
-        self.download.value = download_html(data, filename)
+                display(bundle, raw=True)
+        self.set_footer(extra_html, note_html(note), download_html(data, filename))
+
+    def _hide_plot(self) -> None:
+        self._plot_shown = False
+        if self.chart is not None:
+            self.chart.layout.display = "none"
+        elif self.output is not None:
+            self.output.clear_output()
+
+    def view_state(self) -> dict[str, Any]:
+        """What the card shows now, as JSON (title, figure or None, footer pieces): see :meth:`restore`."""
+        shown = self._plot_shown and self.chart is not None
+        return {
+            "title": self.title.value,
+            "figure": dict(self.chart.figure) if shown else None,
+            "config": dict(self.chart.config) if shown else None,
+            "extra": self.extra.value,
+            "note": self.note.value,
+            "download": self.download.value,
+        }
+
+    def restore(self, state: dict[str, Any]) -> None:
+        """Show a :meth:`view_state` again (a live card redraws its figure in place)."""
+        self.title.value = state["title"]
+        if state.get("figure") is not None and self.chart is not None:
+            self.chart.update(state["figure"], state.get("config"))
+            self.chart.layout.display = None
+            self._plot_shown = True
+        else:
+            self._hide_plot()
+        self.set_footer(state["extra"], state["note"], state["download"])
 
     def show_html(self, title: str, body_html: str, data: pl.DataFrame, *, note: str, filename: str) -> None:
         """Show an HTML table or text instead of a plot (``title`` is escaped here)."""
         self.title.value = f'<h3 class="ler-card-title" data-testid="chart-title">{esc(title)}</h3>'
-        self.output.clear_output()
-        self.extra.value = body_html
-        self.note.value = note_html(note)
-        self.download.value = download_html(data, filename)
+        self._hide_plot()
+        self.set_footer(body_html, note_html(note), download_html(data, filename))
 
     def show_message(self, title: str, message: str) -> None:
         """Replace the chart by a plain message (no data for this selection, or an error)."""
         self.title.value = f'<h3 class="ler-card-title" data-testid="chart-title">{esc(title)}</h3>'
-        self.output.clear_output()
-        self.extra.value = f'<p class="ler-empty">{esc(message)}</p>'
-        self.note.value = ""
-        self.download.value = ""
+        self._hide_plot()
+        self.set_footer(f'<p class="ler-empty">{esc(message)}</p>', "", "")
 
 
 class StateSelector:

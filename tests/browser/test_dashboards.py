@@ -14,10 +14,14 @@ import re
 
 import polars as pl
 import pytest
+from polars.testing import assert_frame_equal
 
 from tests.browser.conftest import XSS_NAME, open_dashboard, screenshot, select_state, tile_value
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
+
+RENDERED = "() => [...document.querySelectorAll('.ler-app .ler-plot')].map(p => p.dataset.rendered)"
+"""The figure revision each chart widget has drawn (set by apps/plotly_chart.js after Plotly.react)."""
 
 # dashboard -> plotly charts it draws on the demo twin (the map counts as one)
 DASHBOARD_PLOTS = {
@@ -108,7 +112,15 @@ def test_coverage_state_switch_numbers_and_csv(voila, page, page_log, snap, tmp_
     assert downloaded.read_bytes() == csv_bytes(expected)
     assert pl.read_csv(downloaded)["credential_count"].sum() == expected["credential_count"].sum()
 
+    # plotly.js came from 127.0.0.1 once (the template's early <script>, reused by every chart widget)
+    assert page.evaluate(
+        "() => performance.getEntriesByType('resource').filter(r => r.name.includes('plotly.min.js'))"
+        ".map(r => new URL(r.name).host)"
+    ) == [f"127.0.0.1:{voila.port}"]
+
     # switch state: numbers and titles follow, the address bar becomes a shareable deep link
+    page.evaluate("() => document.querySelectorAll('.ler-app .ler-plot').forEach((p, i) => { p.__lerKept = i; })")
+    revisions = page.evaluate(RENDERED)
     seconds = select_state(page, other, wait_key="credentials")
     for key, value in _coverage_numbers(snap, other).items():
         assert tile_value(page, key) == pytest.approx(value), key
@@ -117,6 +129,24 @@ def test_coverage_state_switch_numbers_and_csv(voila, page, page_log, snap, tmp_
         arg=US_STATE_NAMES[other],
         timeout=30_000,
     )
+    # every chart was redrawn in place (Plotly.react on the same element), not torn down and re-created
+    page.wait_for_function(
+        f"before => {{ const now = ({RENDERED})(); return now.length === before.length && "
+        "now.every((r, i) => Number(r) > Number(before[i])); }",
+        arg=revisions,
+        timeout=30_000,
+    )
+    kept = page.evaluate("() => [...document.querySelectorAll('.ler-app .ler-plot')].map(p => p.__lerKept)")
+    assert kept == list(range(len(kept))) and len(kept) >= 7
+    assert page.locator(".choroplethlayer path").count() >= 51
+    # the download after the switch is the new state's data
+    with page.expect_download() as info:
+        card.locator("a[data-testid=download]").click()
+    info.value.save_as(downloaded)
+    expected = (
+        compute_coverage(snap, state=other, by=["credential_type"]).sort("credential_count", descending=True).head(12)
+    )
+    assert_frame_equal(pl.read_csv(downloaded), pl.read_csv(csv_bytes(expected)), check_exact=False, rel_tol=1e-9)
     page.wait_for_function("code => location.search === '?state=' + code", arg=other, timeout=30_000)
     href = page.locator("[data-testid=permalink]").get_attribute("href")
     assert href == f"?state={other}"

@@ -1,0 +1,123 @@
+"""Charts updated in place: the PlotlyChart widget, ChartCard in live mode, and how the server serves plotly.js."""
+
+from __future__ import annotations
+
+import base64
+import json
+import re
+from pathlib import Path
+
+import polars as pl
+import pytest
+
+from ler_analytics.apps import widgets as w
+from ler_analytics.apps.plotly_chart import PLOTLY_URL_ENV, PlotlyChart, chart_widgets_enabled
+
+
+@pytest.fixture(autouse=True)
+def _plotly_url(monkeypatch):
+    monkeypatch.setenv(PLOTLY_URL_ENV, "/voila/templates/ler/static/plotly.min.js")
+
+
+def _figure(title: str, values: list[int]):
+    import plotly.graph_objects as go
+
+    return go.Figure(
+        {"data": [{"type": "bar", "x": values, "y": ["a", "b"]}], "layout": {"title": {"text": title}, "height": 300}}
+    )
+
+
+def test_plotly_chart_needs_a_url(monkeypatch):
+    monkeypatch.delenv(PLOTLY_URL_ENV, raising=False)
+    assert not chart_widgets_enabled()
+    with pytest.raises(RuntimeError, match=PLOTLY_URL_ENV):
+        PlotlyChart()
+    monkeypatch.setenv(PLOTLY_URL_ENV, "/voila/templates/ler/static/plotly.min.js")
+    assert chart_widgets_enabled()
+    chart = PlotlyChart()
+    assert chart.plotly_url == "/voila/templates/ler/static/plotly.min.js"
+    # the browser module is ours and loads plotly.js from that URL, never from a CDN
+    assert "Plotly.react" in chart._esm and "https://" not in chart._esm and "cdn.plot.ly" not in chart._esm
+
+
+def test_plotly_chart_update_is_one_revision():
+    chart = PlotlyChart(url="/p.js")
+    sent: list[dict] = []
+    chart.send_state = lambda key=None: sent.append(chart.get_state(key))  # what would go to the browser
+    chart.update({"data": [{"type": "bar"}], "layout": {"height": 10}, "config": {"ignored": 1}}, {"responsive": True})
+    assert chart.revision == 1
+    assert chart.figure == {"data": [{"type": "bar"}], "layout": {"height": 10}}
+    assert chart.config == {"responsive": True}
+    assert len(sent) == 1 and {"figure", "config", "revision"} <= set(sent[0])  # one message per update
+    chart.update({"data": [], "layout": {}}, {"responsive": True})
+    assert chart.revision == 2
+    assert "config" not in sent[-1]  # unchanged config is not sent again
+
+
+def test_live_card_updates_the_same_chart_widget():
+    card = w.ChartCard("by-type", live=True)
+    chart = card.chart
+    assert chart is not None and card.output is None
+    assert card.widget.children == (card.title, chart, card.footer)
+    frame = pl.DataFrame({"x": [1, 2]})
+    card.show(_figure("First <b>finding</b>", [1, 2]), frame, note="Counted <things>.", filename="a.csv")
+    assert chart.revision == 1
+    assert "First <b>finding</b>" in card.title.value
+    assert "title" not in chart.figure["layout"] and chart.figure["layout"]["margin"]["t"] == 16
+    assert chart.figure["data"][0]["x"] == [1, 2]
+    assert chart.config == w.PLOTLY_CONFIG
+    assert "Counted &lt;things&gt;." in card.footer.value and 'download="a.csv"' in card.footer.value
+    assert card.note.value in card.footer.value and card.download.value in card.footer.value
+    # a second state: same widget, new figure and revision, new CSV
+    card.show(_figure("Second", [3, 4]), frame.with_columns(pl.col("x") * 2), note="n", filename="b.csv")
+    assert card.chart is chart and chart.revision == 2 and chart.figure["data"][0]["x"] == [3, 4]
+    csv = base64.b64decode(re.search(r"base64,([^\"]+)\"", card.download.value).group(1)).decode()
+    assert csv == "x\n2\n4\n"
+    # a message hides the plot (no stale chart under a "no data" message); showing a figure brings it back
+    card.show_message("Nothing", "No data for <ZZ>.")
+    assert chart.layout.display == "none" and "No data for &lt;ZZ&gt;." in card.footer.value
+    assert card.download.value == "" and card.note.value == ""
+    card.show(_figure("Back", [5, 6]), frame, note="n", filename="c.csv")
+    assert chart.layout.display is None and chart.revision == 3
+
+
+def test_fallback_card_uses_mime_output(monkeypatch):
+    monkeypatch.delenv(PLOTLY_URL_ENV)
+    card = w.ChartCard("x")
+    assert card.chart is None and card.output is not None
+    assert card.widget.children == (card.title, card.output, card.footer)
+
+
+def test_footer_parts_keep_the_html_widget_api():
+    card = w.ChartCard("k", live=True)
+    card.extra.value = "<p>extra</p>"
+    card.note.value = "<p>note</p>"
+    assert card.footer.value == "<p>extra</p><p>note</p>"
+
+
+def test_server_serves_the_installed_plotly_js_and_tells_the_kernels(tmp_path):
+    import plotly
+
+    from ler_analytics.apps.server import VoilaServer
+
+    server = VoilaServer(tmp_path / "snap", tmp_path)
+    env = server.environment()
+    runtime = server.runtime_dir()
+    served = runtime / "voila" / "templates" / "ler" / "static" / "plotly.min.js"
+    shipped = Path(plotly.__file__).parent / "package_data" / "plotly.min.js"
+    assert served.read_bytes() == shipped.read_bytes()
+    assert env[PLOTLY_URL_ENV] == "/voila/templates/ler/static/plotly.min.js"
+    assert env["JUPYTER_PATH"].split(":")[0] == str(runtime)
+    server.stop()  # never started: only removes the runtime folder
+    assert not runtime.exists()
+
+
+def test_template_preloads_plotly_only_for_dashboards():
+    from ler_analytics.apps.notebooks import dashboard_notebook
+    from ler_analytics.apps.server import ASSETS
+
+    template = (ASSETS / "voila" / "templates" / "ler" / "index.html.j2").read_text()
+    assert 'id="ler-plotly-js"' in template and "voila/templates/ler/static/plotly.min.js" in template
+    assert "nb.metadata.get('ler')" in template
+    assert dashboard_notebook("coverage")["metadata"]["ler"] == {"charts": "plotly"}
+    assert json.loads(json.dumps(dashboard_notebook("state_overview")))["metadata"]["ler"]["charts"] == "plotly"
