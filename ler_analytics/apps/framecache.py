@@ -69,10 +69,12 @@ def snapshot_fingerprint(snap: Snapshot) -> str:
     """Hash identifying the snapshot's data and the code that reads it (see the module docstring)."""
     digest = hashlib.sha256(code_fingerprint().encode())
     digest.update(f"{snap.manifest.get('id', '')}\0{snap.manifest.get('created_at', '')}\n".encode())
-    folders = [snap.path]
+    # absolute paths: `ler dashboard data/x --prepare-only` and the kernels (given the resolved path)
+    # must agree on the folder
+    folders = [snap.path.resolve()]
     previous = snap.manifest.get("previous_snapshot")
     if previous:  # the overview compares with it: its data is part of what the dashboards show
-        folders += [Path(str(previous)), snap.path.parent / str(previous)]
+        folders += [Path(str(previous)).resolve(), (snap.path.parent / str(previous)).resolve()]
     for folder in folders:
         tables = folder / "tables"
         if tables.is_dir():

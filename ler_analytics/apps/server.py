@@ -217,6 +217,7 @@ def serve_dashboards(
     dashboards_dir: str | os.PathLike[str] | None = None,
     demo_scale: float | None = None,
     echo: Callable[[str], None] = print,
+    prepare: bool = True,
 ) -> None:
     """Run the dashboards until interrupted (the body of ``ler dashboard``).
 
@@ -227,6 +228,8 @@ def serve_dashboards(
         dashboards_dir: notebooks folder (see :func:`find_dashboards_dir`).
         demo_scale: scale of the demo twin when ``snapshot`` is None.
         echo: where messages go.
+        prepare: compute the dashboards' all-state frames in a background process as soon as the
+            server is up (:mod:`ler_analytics.apps.prepare`), so the first visitor does not wait.
     """
     from ler_analytics.snapshot import open_snapshot
 
@@ -252,6 +255,12 @@ def serve_dashboards(
         if (folder / f"{name}.ipynb").exists():
             echo(f"  {name:<16} {server.url(name)}")
     echo(f"Open a state directly with ?state=XX, e.g. {server.url('state_overview', state='CO')}")
+    warmup = None
+    if prepare:
+        from ler_analytics.apps.prepare import start_background
+
+        warmup = start_background(path)
+        echo("Preparing the dashboards' cache in the background (pages opened meanwhile compute their own).")
     echo("Press Ctrl-C to stop.")
     if open_browser:
         import webbrowser
@@ -263,4 +272,10 @@ def serve_dashboards(
     except KeyboardInterrupt:
         echo("Stopping ...")
     finally:
+        if warmup is not None and warmup.poll() is None:
+            warmup.terminate()
+            try:
+                warmup.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                warmup.kill()
         server.stop()

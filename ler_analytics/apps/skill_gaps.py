@@ -34,24 +34,21 @@ class SkillGapsApp(DashboardApp):
 
         from ler_analytics.charts import skills as charts
         from ler_analytics.metrics.skills import (
-            compute_competency_coverage,
             compute_skill_gap_index,
             compute_top_skill_gaps,
         )
 
         state = self.state
-        self._prime_skill_matches()
         self.layout(
             (None, ["top"]),
             ("Gaps by occupation group", ["groups"]),
             ("Drill into one occupation", ["occupation"]),
             (None, ["credentials"]),
         )
-        index = self.cached(("sgi", state), lambda: compute_skill_gap_index(self.ctx, state=state), persist=True)
-        top = self.cached(("top", state), lambda: compute_top_skill_gaps(self.ctx, state=state, n=TOP_N), persist=True)
-        coverage = self.cached(
-            ("coverage", state), lambda: compute_competency_coverage(self.ctx, state=state), persist=True
-        )
+        # every frame is computed once for all states (then kept in the snapshot's cache): a switch filters
+        index = self.state_rows(("sgi",), lambda: compute_skill_gap_index(self._skills_ctx()))
+        top = self.state_rows(("top", TOP_N), lambda: compute_top_skill_gaps(self._skills_ctx(), n=TOP_N))
+        coverage = self._coverage()
         gaps = index.filter(pl.col("sgi") > 0).height
         worst = top.sort("gap_rank").row(0, named=True) if top.height else None
         median_cov = coverage["coverage_max"].median() if coverage.height else None
@@ -112,10 +109,9 @@ class SkillGapsApp(DashboardApp):
         self.guarded("top", "Top skill gaps", draw_top)
 
         def draw_groups(card: w.ChartCard) -> None:
-            frame = self.cached(
-                ("groups", state),
-                lambda: compute_top_skill_gaps(self.ctx, state=state, n=GROUP_N, by="soc_major_group"),
-                persist=True,
+            frame = self.state_rows(
+                ("groups", GROUP_N),
+                lambda: compute_top_skill_gaps(self._skills_ctx(), n=GROUP_N, by="soc_major_group"),
             )
             data = frame.select(
                 "state_code",
@@ -171,13 +167,14 @@ class SkillGapsApp(DashboardApp):
             card.widget.children = (self.occupation, *card.widget.children)
         self._on_occupation(self.occupation.value, force=True)
 
-    def _prime_skill_matches(self) -> None:
-        """Give the metrics context the snapshot's competency → O*NET element matches from the disk cache.
+    def _skills_ctx(self) -> Any:
+        """The metrics context, primed with the snapshot's competency → O*NET element matches from the disk cache.
 
-        Matching every competency of a Registry-sized snapshot takes tens of seconds (37 s on the
+        Matching every competency of a Registry-sized snapshot takes tens of seconds (21–37 s on the
         scale-1.0 twin) and does not depend on the state, so it is computed once per snapshot and kept
         in the dashboard frame cache. The matches enter the context under the key that
         ``metrics.skills`` caches them with; should that key change, the metric simply computes them.
+        Only called when a frame has to be computed (a warm cache never builds the context).
         """
         from ler_analytics.apps.framecache import frame_cache
         from ler_analytics.metrics import skills
@@ -190,6 +187,13 @@ class SkillGapsApp(DashboardApp):
                 (self.slug, "skill_matches", threshold), lambda: skills._matched(ctx, None, threshold)
             ),
         )
+        return ctx
+
+    def _coverage(self) -> Any:
+        """Metric B for the selected state (filtered from every state's rows)."""
+        from ler_analytics.metrics.skills import compute_competency_coverage
+
+        return self.state_rows(("coverage",), lambda: compute_competency_coverage(self._skills_ctx(), by_state=True))
 
     def _on_occupation(self, soc: Any, *, force: bool = False) -> None:
         if self._updating and not force:
@@ -202,7 +206,7 @@ class SkillGapsApp(DashboardApp):
 
         from ler_analytics.metrics.skills import DEFAULT_K, DEFAULT_MIN_IMPORTANCE, occupation_profiles
 
-        coverage = self._cache[("coverage", self.state)]
+        coverage = self._coverage()
         row = coverage.filter(pl.col("soc_code") == soc).row(0, named=True)
         profiles = self.cached(
             ("profiles", DEFAULT_MIN_IMPORTANCE),
@@ -240,62 +244,16 @@ class SkillGapsApp(DashboardApp):
             filename=f"occupation_skills_{soc}_{self.state}.csv",
         )
 
-    def _credentials_table(self, ctx: Any, linked: Any, profile: Any) -> Any:
-        """Credentials linked to the occupation in the state, with which of its top skills they teach."""
-        import polars as pl
-
-        from ler_analytics.metrics.skills import credential_elements
-
-        taught = (
-            credential_elements(ctx)
-            .join(profile.select("element_id"), on="element_id", how="semi")
-            .join(linked.select("ctid"), on="ctid", how="semi")
-            .group_by("ctid")
-            .agg(
-                pl.col("element_name").sort().str.join("; ").alias("top_skills_taught"),
-                pl.len().alias("n_top_skills_taught"),
-            )
-        )
-        creds = self.snap.table("credentials").select("ctid", "name", "credential_type", "owner_ctid")
-        orgs = (
-            self.snap.table("organizations")
-            .select(pl.col("ctid").alias("owner_ctid"), pl.col("name").alias("provider_name"))
-            .unique("owner_ctid")
-        )
-        data = (
-            linked.select("ctid")
-            .unique()
-            .join(creds, on="ctid", how="left")
-            .join(orgs, on="owner_ctid", how="left")
-            .join(taught, on="ctid", how="left")
-            .with_columns(pl.col("n_top_skills_taught").fill_null(0).cast(pl.Int64))
-            .sort(["n_top_skills_taught", "name", "ctid"], descending=[True, False, False])
-            .head(MAX_CREDENTIALS)
-            .select("ctid", "name", "credential_type", "provider_name", "n_top_skills_taught", "top_skills_taught")
-        )
-        return data
-
     def _draw_credentials(self, card: w.ChartCard, soc: str | None) -> None:
         import polars as pl
 
         from ler_analytics.charts.theme import humanize
-        from ler_analytics.metrics.occupations import soc_links
 
         if not soc:
             card.show_message("Credentials that teach them", "No occupation selected.")
             return
-        _, profile = self._occupation_frames(soc)
-        state = self.state
-
-        def compute() -> pl.DataFrame:
-            """The listed credentials, plus the number of credentials linked to the occupation (``_linked``)."""
-            ctx = self.ctx
-            linked = ctx.in_state(soc_links(ctx).filter(pl.col("soc_code") == soc).select("ctid").unique(), state)
-            return self._credentials_table(ctx, linked, profile).with_columns(
-                pl.lit(linked.select("ctid").n_unique(), dtype=pl.Int64).alias("_linked")
-            )
-
-        full = self.cached(("credentials_table", state, soc), compute, persist=True)
+        all_states = self.state_rows(("credentials_table",), lambda: credentials_by_occupation(self._skills_ctx()))
+        full = all_states.filter(pl.col("soc_code") == soc).drop("state_code", "soc_code")
         n_linked = int(full["_linked"][0]) if full.height else 0
         data = full.drop("_linked")
         teaching = data.filter(pl.col("n_top_skills_taught") > 0).height
@@ -323,6 +281,86 @@ class SkillGapsApp(DashboardApp):
             ),
             filename=f"occupation_credentials_{soc}_{self.state}.csv",
         )
+
+
+def credentials_by_occupation(ctx: Any) -> Any:
+    """For every state and occupation, the credentials listed in the drill-down (computed once for all states).
+
+    Per ``state_code`` × ``soc_code``: the credentials attributed to the state and linked to the
+    occupation (:func:`~ler_analytics.metrics.occupations.soc_links`), with how many of the occupation's
+    top O*NET elements (``DEFAULT_K`` by importance, as in metric B) their competencies match, the
+    ``MAX_CREDENTIALS`` teaching the most (then by name and CTID), and ``_linked``: how many
+    credentials of the state are linked to the occupation.
+    """
+    import polars as pl
+
+    from ler_analytics.metrics.occupations import soc_links
+    from ler_analytics.metrics.skills import DEFAULT_K, DEFAULT_MIN_IMPORTANCE, credential_elements, occupation_profiles
+
+    links = soc_links(ctx).select("ctid", "soc_code").unique()
+    linked = (
+        ctx.in_state(links, None)
+        .filter(pl.col("state_code").is_not_null())
+        .select("state_code", "soc_code", "ctid")
+        .unique()
+    )
+    profile = (
+        occupation_profiles(ctx, min_importance=DEFAULT_MIN_IMPORTANCE)
+        .sort(["soc_code", "importance", "element_id"], descending=[False, True, False])
+        .group_by("soc_code", maintain_order=True)
+        .head(DEFAULT_K)
+        .select("soc_code", "element_id")
+    )
+    taught = (
+        credential_elements(ctx)
+        .select("ctid", "element_id", "element_name")
+        .join(links, on="ctid", how="inner")  # the credential's occupations, then their top elements only
+        .join(profile, on=["soc_code", "element_id"], how="semi")
+        .group_by("ctid", "soc_code")
+        .agg(
+            pl.col("element_name").sort().str.join("; ").alias("top_skills_taught"),
+            pl.len().alias("n_top_skills_taught"),
+        )
+    )
+    creds = ctx.table("credentials").select("ctid", "name", "credential_type", "owner_ctid").unique("ctid")
+    # rank credentials by (name, CTID) once, so the 1M-row ranking below sorts integers, not strings
+    order = creds.sort(["name", "ctid"]).select("ctid", pl.int_range(pl.len(), dtype=pl.Int64).alias("_order"))
+    orgs = (
+        ctx.table("organizations")
+        .select(pl.col("ctid").alias("owner_ctid"), pl.col("name").alias("provider_name"))
+        .unique("owner_ctid")
+    )
+    keys = ["state_code", "soc_code"]
+    counts = linked.group_by(keys).agg(pl.len().cast(pl.Int64).alias("_linked"))
+    listed = (
+        linked.join(order, on="ctid", how="left")
+        .join(taught.select("ctid", "soc_code", "n_top_skills_taught"), on=["ctid", "soc_code"], how="left")
+        .with_columns(pl.col("n_top_skills_taught").fill_null(0).cast(pl.Int64))
+        .sort([*keys, "n_top_skills_taught", "_order"], descending=[False, False, True, False], nulls_last=False)
+        .group_by(keys, maintain_order=True)
+        .head(MAX_CREDENTIALS)
+    )
+    return (
+        listed.join(creds, on="ctid", how="left", maintain_order="left")
+        .join(orgs, on="owner_ctid", how="left", maintain_order="left")
+        .join(
+            taught.select("ctid", "soc_code", "top_skills_taught"),
+            on=["ctid", "soc_code"],
+            how="left",
+            maintain_order="left",
+        )
+        .join(counts, on=keys, how="left", maintain_order="left")
+        .select(
+            *keys,
+            "ctid",
+            "name",
+            "credential_type",
+            "provider_name",
+            "n_top_skills_taught",
+            "top_skills_taught",
+            "_linked",
+        )
+    )
 
 
 def _label(state: str | None) -> str:

@@ -130,9 +130,9 @@ class TransparencyApp(DashboardApp):
         self.guarded("providers", "Least complete providers", draw_providers)
 
         def draw_todo(card: w.ChartCard) -> None:
-            todo = self.cached(
-                ("todo", state), lambda: compute_provider_todo(self.ctx, state=state, top=TODO_ITEMS), persist=True
-            )
+            todo = self.state_rows(
+                ("todo", TODO_ITEMS), lambda: compute_provider_todo(self.ctx, top=TODO_ITEMS, by_state=True)
+            ).drop("state_code")
             biggest = (
                 todo.group_by("provider_ctid")
                 .agg(pl.col("records").max(), pl.col("missing").sum().alias("_m"))

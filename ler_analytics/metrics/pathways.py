@@ -381,7 +381,8 @@ def _cached_pathways(data: Source) -> pl.DataFrame:
     group="pathways",
 )
 def compute_credential_pathways(
-    data: Source, *, state: str | None = None, rule: str | None = None, online: str | None = None
+    data: Source, *, state: str | None = None, rule: str | None = None, online: str | None = None,
+    by_state: bool = False,
 ) -> pl.DataFrame:
     """Pathway measures per credential, optionally for one state.
 
@@ -390,11 +391,17 @@ def compute_credential_pathways(
         state: USPS code; None for all credentials (``state_code`` is then omitted).
         rule: state-attribution rule (default: the context's).
         online: ``"local"`` or ``"national"`` (default: the context's).
+        by_state: with ``state=None``, one row per credential × attributed state (``state_code``; sorted by
+            state and CTID), so filtering one state gives the frame of ``state=...``.
 
     Returns:
-        One row per credential (per credential × state when ``state`` is given).
+        One row per credential (per credential × state when ``state`` is given or ``by_state``).
     """
     per = _cached_pathways(data)
+    if state is None and by_state:
+        ctx = as_context(data)
+        placed = ctx.in_state(per, None, rule=rule, online=online)
+        return placed.filter(pl.col("state_code").is_not_null()).sort("state_code", "ctid")
     if state is None:
         return per
     ctx = as_context(data)

@@ -215,6 +215,7 @@ def compute_competency_coverage(
     matcher: Any = None,
     rule: str | None = None,
     online: str | None = None,
+    by_state: bool = False,
 ) -> pl.DataFrame:
     """Metric B: coverage of each occupation's top-k elements by the state's aligned credentials.
 
@@ -228,11 +229,13 @@ def compute_competency_coverage(
         matcher: a configured :class:`~ler_analytics.skills.SkillMatcher` (else the default one).
         rule: state-attribution rule.
         online: ``"local"`` or ``"national"``.
+        by_state: with ``state=None``, rows for every state (instead of national rows); filtering one
+            state gives the frame of ``state=...``.
 
     Returns:
         One row per state × SOC with aligned credentials: ``state_code, soc_code, soc_title, profile_source,
         top_elements, credentials_aligned, credentials_with_competencies, coverage_max, coverage_mean, gap,
-        uncovered_elements``.
+        uncovered_elements`` (sorted by name).
     """
     from ler_analytics.metrics.occupations import soc_links
 
@@ -250,6 +253,12 @@ def compute_competency_coverage(
         links = links.filter(pl.col("soc_code") == soc)
     if state is not None:
         links = ctx.in_state(links, state, rule=rule, online=online).select("state_code", "ctid", "soc_code")
+    elif by_state:
+        links = (
+            ctx.in_state(links, None, rule=rule, online=online)
+            .filter(pl.col("state_code").is_not_null())
+            .select("state_code", "ctid", "soc_code")
+        )
     else:
         links = links.with_columns(pl.lit(NATIONAL).alias("state_code")).select("state_code", "ctid", "soc_code")
     taught = credential_elements(ctx, threshold=threshold, matcher=matcher).select("ctid", "element_id")
@@ -293,7 +302,9 @@ def compute_competency_coverage(
         .join(titles, on="soc_code", how="left")
         .with_columns(
             (1 - pl.col("coverage_max")).alias("gap"),
-            pl.col("top_elements").list.set_difference(pl.col("_covered").fill_null([])).alias("uncovered_elements"),
+            # sorted: set_difference's order is not stable between runs with different grouping
+            pl.col("top_elements").list.set_difference(pl.col("_covered").fill_null([])).list.sort()
+            .alias("uncovered_elements"),
             pl.col("credentials_with_competencies").cast(pl.Int64),
             pl.col("credentials_aligned").cast(pl.Int64),
         )

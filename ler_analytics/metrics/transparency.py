@@ -487,6 +487,7 @@ def compute_provider_todo(
     benchmark: pl.DataFrame | str | Path | None = None,
     rule: str | None = None,
     online: str | None = None,
+    by_state: bool = False,
 ) -> pl.DataFrame:
     """Per provider, the benchmark items most often missing from its records.
 
@@ -499,6 +500,8 @@ def compute_provider_todo(
         benchmark: benchmark frame or CSV path; None uses the packaged list.
         rule: state-attribution rule.
         online: ``"local"`` or ``"national"``.
+        by_state: with ``state=None``, rank each state's records separately: a leading ``state_code``
+            column, and filtering it to one state gives the frame of ``state=...``.
 
     Returns:
         ``provider_ctid``, ``provider_name``, ``priority`` (1 = most missed), ``item``, ``label``, ``weight``,
@@ -508,9 +511,13 @@ def compute_provider_todo(
     items = _items(ctx, table, benchmark)
     rule, online = ctx.options(rule, online)
     frame = presence(ctx, table, benchmark=items)
+    keys: list[str] = []
     if state is not None:  # one state's records only: cheaper than ranking every state's providers
         frame = _scoped(ctx, frame, table, state, False, rule, online).drop("state_code")
-    out = _todo(frame, ctx, items, [])
+    elif by_state:
+        frame = _scoped(ctx, frame, table, None, True, rule, online).filter(pl.col("state_code").is_not_null())
+        keys = ["state_code"]
+    out = _todo(frame, ctx, items, keys)
     if provider is not None:
         out = out.filter(pl.col("provider_ctid") == provider.lower())
     if top is not None:
