@@ -172,8 +172,7 @@ class SkillGapsApp(DashboardApp):
 
         Matching every competency of a Registry-sized snapshot takes tens of seconds (21–37 s on the
         scale-1.0 twin) and does not depend on the state, so it is computed once per snapshot and kept
-        in the dashboard frame cache. The matches enter the context under the key that
-        ``metrics.skills`` caches them with; should that key change, the metric simply computes them.
+        in the dashboard frame cache (:func:`~ler_analytics.metrics.skills.prime_competency_matches`).
         Only called when a frame has to be computed (a warm cache never builds the context).
         """
         from ler_analytics.apps.framecache import frame_cache
@@ -181,11 +180,12 @@ class SkillGapsApp(DashboardApp):
 
         threshold = float(skills.DEFAULT_THRESHOLD)
         ctx = self.ctx
-        ctx.cached(
-            ("skills", "matches", threshold),
+        skills.prime_competency_matches(
+            ctx,
             lambda: frame_cache(self.snap).get(
-                (self.slug, "skill_matches", threshold), lambda: skills._matched(ctx, None, threshold)
+                (self.slug, "skill_matches", threshold), lambda: skills.competency_matches(ctx, threshold=threshold)
             ),
+            threshold=threshold,
         )
         return ctx
 

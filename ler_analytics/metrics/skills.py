@@ -23,12 +23,13 @@ TF-IDF above a threshold the user sets; every match keeps its method and confide
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import polars as pl
 
 from ler_analytics.metrics._frames import NATIONAL, check_choice
-from ler_analytics.metrics.context import Source, as_context
+from ler_analytics.metrics.context import MetricsContext, Source, as_context
 from ler_analytics.metrics.registry import metric
 
 DEFAULT_K = 10
@@ -109,7 +110,39 @@ def _matched(data: Source, matcher: Any, threshold: float) -> pl.DataFrame:
         ctx = as_context(data)
     except TypeError:
         return build()
-    return ctx.cached(("skills", "matches", float(threshold)), build)
+    return ctx.cached(_matches_key(threshold), build)
+
+
+def _matches_key(threshold: float) -> tuple[str, str, float]:
+    return ("skills", "matches", float(threshold))
+
+
+def competency_matches(data: Source, *, threshold: float = DEFAULT_THRESHOLD, matcher: Any = None) -> pl.DataFrame:
+    """Competency → O*NET element matches of the snapshot's competencies (the supply side of metrics B and C).
+
+    Computed once per context and threshold (tens of seconds on a Registry-sized snapshot) and reused by
+    every skills metric called with the same context.
+
+    Args:
+        data: a snapshot, a metrics context or a mapping of tables.
+        threshold: matcher confidence threshold.
+        matcher: a configured :class:`~ler_analytics.skills.SkillMatcher` (not cached when given).
+
+    Returns:
+        the matcher's output: ``competency_id``, ``element_id``, ``method``, ``confidence``, ...
+    """
+    return _matched(data, matcher, threshold)
+
+
+def prime_competency_matches(
+    ctx: MetricsContext, load: Callable[[], pl.DataFrame], *, threshold: float = DEFAULT_THRESHOLD
+) -> None:
+    """Let ``ctx`` take its competency matches from ``load()`` (e.g. a disk cache) instead of matching again.
+
+    ``load`` is called at most once, and only if the context has no matches for ``threshold`` yet; it
+    must return what :func:`competency_matches` would (it may call it to fill a cache).
+    """
+    ctx.cached(_matches_key(threshold), load)
 
 
 def credential_elements(data: Source, *, threshold: float = DEFAULT_THRESHOLD, matcher: Any = None,

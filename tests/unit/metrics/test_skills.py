@@ -7,11 +7,13 @@ import pytest
 
 from ler_analytics.metrics import get_metric_info
 from ler_analytics.metrics.skills import (
+    competency_matches,
     compute_competency_coverage,
     compute_skill_gap_index,
     compute_top_skill_gaps,
     credential_competencies,
     occupation_profiles,
+    prime_competency_matches,
 )
 
 SOC = "51-4121"
@@ -141,6 +143,24 @@ def test_threshold_changes_supply(tables):
     # the fixture's statements match by name (confidence 0.95): a threshold of 0.99 keeps none of them
     strict = compute_skill_gap_index(tables, state="CO", threshold=0.99)
     assert strict["supply_credentials"].sum() == 0
+
+
+def test_primed_matches_are_used_instead_of_matching(tables):
+    from ler_analytics.metrics.context import as_context
+
+    normal = compute_skill_gap_index(tables, state="CO")
+    assert normal["supply_credentials"].sum() > 0
+    ctx = as_context(tables)
+    calls = []
+
+    def load() -> pl.DataFrame:  # e.g. read from a disk cache: here, the matches of a stricter threshold (none)
+        calls.append(1)
+        return competency_matches(tables, threshold=0.99)
+
+    prime_competency_matches(ctx, load)
+    prime_competency_matches(ctx, load)  # already primed: not called again
+    assert competency_matches(ctx).height == 0 and len(calls) == 1
+    assert compute_skill_gap_index(ctx, state="CO")["supply_credentials"].sum() == 0
 
 
 def test_registered():
