@@ -37,7 +37,7 @@ import orjson
 
 from ler_analytics import snapshot as snap
 from ler_analytics.ctdl.fields import column_names
-from ler_analytics.ctdl.flatten import TableRows, flatten_graph
+from ler_analytics.ctdl.flatten import SEQ, TableRows, flatten_graph
 from ler_analytics.ctdl.records import Document, documents, envelope_document
 from ler_analytics.errors import LerError, SnapshotError
 from ler_analytics.log import get_logger
@@ -269,12 +269,9 @@ def _compact_properties_frame(rows: list[tuple], schema: Any) -> Any:
             _series("resource_type", columns[2], schema["resource_type"]),
             _series("property", columns[3], pl.List(pl.String)),
             _series("value_count", columns[4], pl.List(pl.Int64)),
-            _series(SEQ_COLUMN, columns[5], pl.Int64),
+            _series(SEQ, columns[5], pl.Int64),
         ]
     )
-
-
-SEQ_COLUMN = "_seq"
 
 
 def _series(name: str, column: Sequence[Any], dtype: Any) -> Any:

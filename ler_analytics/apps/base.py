@@ -110,7 +110,8 @@ class DashboardApp:
         self.cards: dict[str, w.ChartCard] = {}
         self._cache: dict[tuple[Any, ...], Any] = {}
         self.last_render_s: float | None = None
-        self._render_ok = True
+        self.failed_cards: set[str] = set()
+        """Cards whose chart could not be computed in the last render (their view is never cached)."""
         self._restored = False
         self._sections: list[tuple[str | None, list[str]]] = []
         query = w.request_query()
@@ -217,7 +218,7 @@ class DashboardApp:
         started = time.perf_counter()
         try:
             if not self._restore_view():
-                self._render_ok = True
+                self.failed_cards = set()
                 self.render()
                 self._store_view()
         except Exception as exc:  # noqa: BLE001 - show what failed instead of a blank dashboard
@@ -258,7 +259,7 @@ class DashboardApp:
     def _store_view(self) -> None:
         """Store the view just rendered (not when a card failed: errors are not cached)."""
         cache = self._view_cache()
-        if cache is None or not self._render_ok:
+        if cache is None or self.failed_cards:
             return
         view = {
             "sections": [[title, list(keys)] for title, keys in self._sections],
@@ -334,7 +335,7 @@ class DashboardApp:
         try:
             draw(card)
         except Exception as exc:  # noqa: BLE001 - a dashboard must keep the other charts alive
-            self._render_ok = False
+            self.failed_cards.add(key)
             log.exception("%s: chart %s failed for %s", self.slug, key, self.state)
             card.show_message(title, f"This chart could not be computed for this selection: {exc}")
 

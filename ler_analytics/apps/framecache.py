@@ -44,7 +44,7 @@ CACHE_DIR = Path("cache") / "dashboards"
 
 _ATTR = "__dashboard_frame_cache__"
 _PACKAGE = Path(__file__).resolve().parents[1]
-_NOT_READ = {"__pycache__", "build.py", "registry", "demo", "cli.py"}
+_NOT_READ = {"__pycache__", "build.py", "registry", "demo", "cli"}
 """Package parts that only write snapshots (their effect is in the tables' fingerprint) or fetch data."""
 
 

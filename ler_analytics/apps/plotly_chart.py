@@ -23,6 +23,9 @@ import traitlets
 PLOTLY_URL_ENV = "LER_PLOTLY_JS_URL"
 """Environment variable holding the page-relative URL of plotly.js (set by ``VoilaServer``)."""
 
+PLOTLY_JS_URL = "/voila/templates/ler/static/plotly.min.js"
+"""Where ``VoilaServer`` serves the installed plotly's ``plotly.min.js`` (its runtime template folder)."""
+
 
 def plotly_url() -> str | None:
     """The URL the browser loads plotly.js from, or None outside our Voila server."""

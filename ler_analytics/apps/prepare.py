@@ -81,13 +81,13 @@ def prepare_cache(
         stored = 0
         with contextlib.redirect_stdout(io.StringIO()), _live_charts(views and cls.cache_views):
             app = cls(snap)
-            failed = {key for key, card in app.cards.items() if "could not be computed" in card.extra.value}
+            failed = set(app.failed_cards)
             if views and cls.cache_views and app.selector is not None:
                 for code in app.selector.dropdown.options:
                     code = code[1] if isinstance(code, tuple) else code
                     if code and code != app.state:
                         app.set_state(code)
-                        failed |= {k for k, card in app.cards.items() if "could not be computed" in card.extra.value}
+                        failed |= app.failed_cards
                         stored += 1
         timings[name] = time.perf_counter() - started
         status = f"; charts that failed: {', '.join(sorted(failed))}" if failed else ""
@@ -101,14 +101,14 @@ def prepare_cache(
 def _live_charts(enabled: bool) -> Iterator[None]:
     """Let Apps store views as under ``ler dashboard`` (views are stored only for live chart widgets).
 
-    The stored view holds figures, not the plotly.js URL, so any placeholder URL will do.
+    The stored view holds figures, not the plotly.js URL; the server's URL is set for consistency.
     """
-    from ler_analytics.apps.plotly_chart import PLOTLY_URL_ENV
+    from ler_analytics.apps.plotly_chart import PLOTLY_JS_URL, PLOTLY_URL_ENV
 
     if not enabled or os.environ.get(PLOTLY_URL_ENV):
         yield
         return
-    os.environ[PLOTLY_URL_ENV] = "/voila/templates/ler/static/plotly.min.js"
+    os.environ[PLOTLY_URL_ENV] = PLOTLY_JS_URL
     try:
         yield
     finally:

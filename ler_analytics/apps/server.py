@@ -149,12 +149,14 @@ class VoilaServer:
 
     def environment(self) -> dict[str, str]:
         """Environment of the server (and so of every dashboard kernel)."""
+        from ler_analytics.apps.plotly_chart import PLOTLY_JS_URL, PLOTLY_URL_ENV
+
         env = dict(os.environ)
         env[SNAPSHOT_ENV] = str(self.snapshot)
         env["JUPYTER_PATH"] = os.pathsep.join(
             p for p in (str(self.runtime_dir()), str(ASSETS), env.get("JUPYTER_PATH", "")) if p
         )
-        env["LER_PLOTLY_JS_URL"] = "/voila/templates/ler/static/plotly.min.js"  # apps.plotly_chart.PLOTLY_URL_ENV
+        env[PLOTLY_URL_ENV] = PLOTLY_JS_URL
         env.setdefault("PYTHONUNBUFFERED", "1")
         # Every page visit starts a kernel that imports polars, plotly, networkx ...: without cached
         # bytecode each kernel re-compiles them (measured: 10 s of a 20 s first render). Let the

@@ -951,23 +951,11 @@ def location_rows(node: dict, ctid: str, table: str, graph: dict[str, dict], seq
     return rows
 
 
+_CONDITION_KEYS = frozenset((*_TARGET_PROPS, "ceterms:alternativeCondition"))
+
+
 def _is_condition(value: dict) -> bool:
-    return (
-        "ceterms:targetCredential" in value
-        or "ceterms:targetAssessment" in value
-        or "ceterms:targetLearningOpportunity" in value
-        or "ceterms:targetCompetency" in value
-        or "ceterms:alternativeCondition" in value
-    )
-
-
-if set(_TARGET_PROPS) != {  # _is_condition spells them out (speed): keep both in step
-    "ceterms:targetCredential",
-    "ceterms:targetAssessment",
-    "ceterms:targetLearningOpportunity",
-    "ceterms:targetCompetency",
-}:
-    raise RuntimeError("_is_condition no longer matches _TARGET_PROPS")
+    return not _CONDITION_KEYS.isdisjoint(value)
 
 
 _PROP_INFO: dict[str, tuple[str, bool]] = {}

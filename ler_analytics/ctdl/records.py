@@ -71,7 +71,7 @@ def _is_node(value: object) -> bool:
 
 
 def _text_or_none(value: object) -> str | None:
-    return value.strip() if isinstance(value, str) and value.strip() else None
+    return (value.strip() or None) if isinstance(value, str) else None
 
 
 def envelope_resource(envelope: dict) -> Any:
@@ -209,24 +209,6 @@ def _publish_type(value: object) -> str | None:
     return _text_or_none(lang_text(value))
 
 
-def _envelope_text(value: object) -> str | None:
-    if type(value) is str:
-        return value.strip() or None
-    return _text_or_none(value)
-
-
-def _envelope_timestamp(headers: dict, envelope: dict, key: str) -> datetime | None:
-    value = headers.get(key)
-    if value is None:
-        value = envelope.get(key)
-    if type(value) is str and len(value) == 23 and value[19:] == " UTC":  # the usual node_headers spelling
-        try:
-            return datetime.fromisoformat(value[:19] + "+00:00")
-        except ValueError:
-            return None
-    return parse_timestamp(value)
-
-
 _NO_HEADERS: dict = {}
 
 
@@ -237,11 +219,11 @@ def envelope_document(envelope: dict) -> Document | Problem:
     if type(headers) is not dict:
         headers = _NO_HEADERS
     source = Source(
-        _envelope_text(get("envelope_id")),
+        _text_or_none(get("envelope_id")),
         _ctid(get("envelope_ceterms_ctid")),
-        _envelope_text(get("envelope_ctdl_type")),
-        _envelope_timestamp(headers, envelope, "created_at"),
-        _envelope_timestamp(headers, envelope, "updated_at"),
+        _text_or_none(get("envelope_ctdl_type")),
+        _timestamp(headers, envelope, "created_at"),
+        _timestamp(headers, envelope, "updated_at"),
         _ctid(get("owned_by")),
         _ctid(get("published_by")),
         _publish_type(get("resource_publish_type")),
