@@ -25,7 +25,7 @@ if TYPE_CHECKING:
     import polars as pl
 
 STACK_LABELS: dict[str, str] = {
-    "progression": "Leads to a next step (progression)",
+    "progression": "In a progression stack (leads to or follows another)",
     "supplemental": "Recommended alongside others (supplemental)",
     "independent": "Stands alone (no stacking published)",
 }
@@ -38,7 +38,8 @@ def plot_stack_types(frame: pl.DataFrame, *, state: str | None) -> go.Figure:
     if total:
         title = (
             f"{fmt_pct((counts.get('progression') or 0) / total)} of {state_label(state)}'s {fmt_int(total)} "
-            f"credentials stack into a next step; {fmt_int(counts.get('independent'))} stand alone"
+            f"credentials are in a progression stack (lead to or follow another credential); "
+            f"{fmt_int(counts.get('independent'))} stand alone"
         )
     else:
         title = f"No credentials in {state_label(state)}"

@@ -260,3 +260,19 @@ def test_ler_charts_keep_suppressed_cells_missing():
     assert ler.plot_link_problems(problems).layout.title.text == (
         "17 of 263 achievements link to a CTID this snapshot does not have"
     )
+
+
+def test_stack_types_title_does_not_call_every_progression_credential_a_next_step():
+    # "progression" counts credentials that lead to OR follow another one; the share with a next step is a
+    # different (smaller) number shown elsewhere, so the title must not say "stack into a next step"
+    frame = pl.DataFrame(
+        {
+            "stack_type": ["progression", "supplemental", "independent"],
+            "label": list(pathways.STACK_LABELS.values()),
+            "credentials": [72, 0, 51],
+        }
+    )
+    title = pathways.plot_stack_types(frame, state="CO").layout.title.text
+    assert title.startswith("59% of Colorado's 123 credentials are in a progression stack")
+    assert "51 stand alone" in title and "next step" not in title
+    assert "follows" in pathways.STACK_LABELS["progression"]
