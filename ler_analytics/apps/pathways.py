@@ -9,67 +9,8 @@ from ler_analytics.apps.base import DashboardApp
 from ler_analytics.apps.data import note_for
 
 MAX_LINKS = 24
+"""Credential-stack links drawn in the Sankey (the most connected first)."""
 MAX_LIST = 20
-
-
-def stack_links(ctx: Any, per: Any) -> Any:
-    """The credential-stack links drawn for every state (computed once for all states).
-
-    Per ``state_code``: next-step links (:func:`~ler_analytics.metrics.pathways.progression_edges`)
-    from a credential of the state (rows of ``per``: ``compute_credential_pathways(by_state=True)``)
-    to a named credential, one per pair (lowest relation and stack type first), ranked by
-    ``connections`` (the links of both ends within the state's links), then names and CTIDs; the
-    ``MAX_LINKS`` first are kept. ``_total`` is the number of links of the state.
-    """
-    import polars as pl
-
-    from ler_analytics.metrics.pathways import progression_edges
-
-    names = ctx.table("credentials").select("ctid", "name").unique("ctid")
-    pairs = ["state_code", "from_ctid", "to_ctid"]
-    edges = (
-        progression_edges(ctx)
-        .join(per.select("state_code", pl.col("ctid").alias("from_ctid")).unique(), on="from_ctid", how="inner")
-        .join(names.rename({"ctid": "from_ctid", "name": "from_name"}), on="from_ctid", how="inner")
-        .join(names.rename({"ctid": "to_ctid", "name": "to_name"}), on="to_ctid", how="inner")
-        .sort([*pairs, "relation", "stack_type"], nulls_last=True)
-        .unique(pairs, keep="first", maintain_order=True)
-    )
-    # draw the most connected links first: chains and branches say more than isolated pairs
-    ends = pl.concat(
-        [
-            edges.select("state_code", pl.col("from_ctid").alias("n")),
-            edges.select("state_code", pl.col("to_ctid").alias("n")),
-        ]
-    )
-    degree = ends.group_by("state_code", "n").agg(pl.len().alias("d"))
-    ranked = (
-        edges.join(degree.rename({"n": "from_ctid", "d": "d_from"}), on=["state_code", "from_ctid"], how="left")
-        .join(degree.rename({"n": "to_ctid", "d": "d_to"}), on=["state_code", "to_ctid"], how="left")
-        .with_columns(
-            (pl.col("d_from") + pl.col("d_to")).alias("connections"),
-            pl.len().over("state_code").cast(pl.Int64).alias("_total"),
-        )
-        .sort(
-            ["state_code", "connections", "from_name", "to_name", "from_ctid", "to_ctid"],
-            descending=[False, True, False, False, False, False],
-        )
-    )
-    return (
-        ranked.group_by("state_code", maintain_order=True)
-        .head(MAX_LINKS)
-        .select(
-            "state_code",
-            "from_ctid",
-            "from_name",
-            "to_ctid",
-            "to_name",
-            "relation",
-            "stack_type",
-            "connections",
-            "_total",
-        )
-    )
 
 
 class PathwaysApp(DashboardApp):
@@ -96,6 +37,7 @@ class PathwaysApp(DashboardApp):
         from ler_analytics.metrics.pathways import (
             compute_credential_pathways,
             compute_pathway_summary,
+            stack_links_by_state,
         )
 
         state = self.state
@@ -182,7 +124,9 @@ class PathwaysApp(DashboardApp):
         self.guarded("compare", "Next-step share by state", draw_compare)
 
         def draw_sankey(card: w.ChartCard) -> None:
-            full = self.state_rows(("sankey", MAX_LINKS), lambda: stack_links(self.ctx, per_all()))
+            full = self.state_rows(
+                ("sankey", MAX_LINKS), lambda: stack_links_by_state(self.ctx, per_all(), limit=MAX_LINKS)
+            )
             total = int(full["_total"][0]) if full.height else 0
             data = full.drop("state_code", "_total")
             title = None

@@ -408,6 +408,70 @@ def compute_credential_pathways(
     return ctx.in_state(per, state, rule=rule, online=online).sort("ctid")
 
 
+def stack_links_by_state(data: Source, per: pl.DataFrame, *, limit: int = 24) -> pl.DataFrame:
+    """The most connected credential-stack links of every state, computed once for all states.
+
+    Per ``state_code``: next-step links (:func:`progression_edges`) from a credential of the state
+    to a named credential, one per pair (lowest relation and stack type first), ranked by
+    ``connections`` (the links of both ends within the state's links), then names and CTIDs.
+
+    Args:
+        data: a snapshot, a :class:`~ler_analytics.metrics.context.MetricsContext` or a mapping of tables.
+        per: ``compute_credential_pathways(data, by_state=True)`` (which credentials are in which state).
+        limit: links kept per state.
+
+    Returns:
+        ``state_code, from_ctid, from_name, to_ctid, to_name, relation, stack_type, connections, _total``;
+        ``_total`` is the number of links of the state before the limit.
+    """
+    ctx = as_context(data)
+    names = ctx.table("credentials").select("ctid", "name").unique("ctid")
+    pairs = ["state_code", "from_ctid", "to_ctid"]
+    edges = (
+        progression_edges(ctx)
+        .join(per.select("state_code", pl.col("ctid").alias("from_ctid")).unique(), on="from_ctid", how="inner")
+        .join(names.rename({"ctid": "from_ctid", "name": "from_name"}), on="from_ctid", how="inner")
+        .join(names.rename({"ctid": "to_ctid", "name": "to_name"}), on="to_ctid", how="inner")
+        .sort([*pairs, "relation", "stack_type"], nulls_last=True)
+        .unique(pairs, keep="first", maintain_order=True)
+    )
+    # draw the most connected links first: chains and branches say more than isolated pairs
+    ends = pl.concat(
+        [
+            edges.select("state_code", pl.col("from_ctid").alias("n")),
+            edges.select("state_code", pl.col("to_ctid").alias("n")),
+        ]
+    )
+    degree = ends.group_by("state_code", "n").agg(pl.len().alias("d"))
+    ranked = (
+        edges.join(degree.rename({"n": "from_ctid", "d": "d_from"}), on=["state_code", "from_ctid"], how="left")
+        .join(degree.rename({"n": "to_ctid", "d": "d_to"}), on=["state_code", "to_ctid"], how="left")
+        .with_columns(
+            (pl.col("d_from") + pl.col("d_to")).alias("connections"),
+            pl.len().over("state_code").cast(pl.Int64).alias("_total"),
+        )
+        .sort(
+            ["state_code", "connections", "from_name", "to_name", "from_ctid", "to_ctid"],
+            descending=[False, True, False, False, False, False],
+        )
+    )
+    return (
+        ranked.group_by("state_code", maintain_order=True)
+        .head(limit)
+        .select(
+            "state_code",
+            "from_ctid",
+            "from_name",
+            "to_ctid",
+            "to_name",
+            "relation",
+            "stack_type",
+            "connections",
+            "_total",
+        )
+    )
+
+
 def _summary(frame: pl.DataFrame, keys: list[str]) -> pl.DataFrame:
     return frame.group_by(keys).agg(
         pl.len().alias("credentials"),

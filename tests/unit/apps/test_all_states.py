@@ -169,10 +169,10 @@ def test_pathways_and_transparency_apps_after_a_switch_show_the_metrics(demo_sna
 
 
 def test_stack_links_of_every_state_match_a_per_state_count(demo_snapshot, states):
-    from ler_analytics.apps.pathways import MAX_LINKS, stack_links
+    from ler_analytics.apps.pathways import MAX_LINKS
 
     ctx = as_context(demo_snapshot)
-    every = stack_links(ctx, pathways.compute_credential_pathways(ctx, by_state=True))
+    every = pathways.stack_links_by_state(ctx, pathways.compute_credential_pathways(ctx, by_state=True), limit=MAX_LINKS)
     names = demo_snapshot.table("credentials").select("ctid").unique()
     edges = pathways.progression_edges(ctx)
     seen = 0
