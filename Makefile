@@ -22,4 +22,4 @@ docs:
 	@.venv/bin/python scripts/generate_table_docs.py
 
 clean:
-	rm -rf .venv data reports _site test-artifacts
+	rm -rf .venv data reports _site test-artifacts js/plotly-bundle/node_modules js/plotly-bundle/dist

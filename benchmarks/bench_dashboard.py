@@ -23,6 +23,14 @@ Usage (hold the shared lock: ``flock /tmp/ler-bench.lock .venv/bin/python benchm
     .venv/bin/python benchmarks/bench_dashboard.py --dashboard state_overview coverage --visits 5
     .venv/bin/python benchmarks/bench_dashboard.py --dashboard all --scale 0.05
     .venv/bin/python benchmarks/bench_dashboard.py --snapshot data/demo
+    .venv/bin/python benchmarks/bench_dashboard.py --plotly full         # force the full plotly.min.js
+    .venv/bin/python benchmarks/bench_dashboard.py --plotly-eval 7       # only: plotly.js evaluation, full vs bundle
+
+``--plotly`` chooses the plotly.js the server gives the dashboards: ``auto`` (default) is the partial
+bundle built by ``scripts/setup.sh`` when it matches the installed plotly.js, else the full file;
+``full`` sets ``LER_PLOTLY_BUNDLE=full``. The file served is printed. ``--plotly-eval N`` times, in
+N fresh Chromium contexts each (alternating), how long a page takes to fetch (from 127.0.0.1),
+compile and run the full plotly.min.js and the bundle as a synchronous ``<script>``.
 
 Targets (issue 8): dashboard first render <= 1.5 x blank; state switch <= 500 ms.
 """
@@ -167,6 +175,75 @@ DASH_READY = (
 BLANK_READY = "() => !!document.querySelector('.blank-ready')"
 
 
+EVAL_PAGE = """<!doctype html><html><head><script>window.__t0 = performance.now();</script>
+<script src="plotly.min.js"></script>
+<script>window.__t1 = performance.now(); window.__ok = !!(window.Plotly && window.Plotly.react);</script>
+</head><body></body></html>"""
+
+
+def plotly_eval(runs: int) -> int:
+    """Time fetch + compile + run of the full plotly.js and of the bundle in fresh Chromium contexts."""
+    import functools
+    import http.server
+    import threading
+
+    from playwright.sync_api import sync_playwright
+
+    from ler_analytics.apps.server import installed_plotly_js, plotly_bundle_problem, select_plotly_js
+
+    problem = plotly_bundle_problem()
+    if problem:
+        print(f"no usable bundle: {problem}")
+        return 1
+    work = Path(tempfile.mkdtemp(prefix="bench-plotly-eval-"))
+    files = {"full": installed_plotly_js(), "bundle": select_plotly_js(env={})}
+    for kind, source in files.items():
+        (work / kind).mkdir()
+        shutil.copyfile(source, work / kind / "plotly.min.js")
+        (work / kind / "index.html").write_text(EVAL_PAGE)
+        print(f"{kind}: {source} ({source.stat().st_size / 1e6:.2f} MB)")
+
+    class Quiet(http.server.SimpleHTTPRequestHandler):
+        def log_message(self, *args: object) -> None:
+            pass
+
+    handler = functools.partial(Quiet, directory=str(work))
+    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=httpd.serve_forever, daemon=True).start()
+    base = f"http://127.0.0.1:{httpd.server_address[1]}"
+    times: dict[str, list[float]] = {"full": [], "bundle": []}
+    load_before = os.getloadavg()
+    try:
+        with sync_playwright() as p:
+            browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+            for i in range(runs + 1):  # first round is a warm-up (not counted)
+                for kind in ("full", "bundle") if i % 2 == 0 else ("bundle", "full"):
+                    context = browser.new_context()
+                    page = context.new_page()
+                    page.goto(f"{base}/{kind}/index.html", wait_until="load")
+                    t0, t1, ok = page.evaluate("[window.__t0, window.__t1, window.__ok]")
+                    context.close()
+                    if not ok:
+                        raise RuntimeError(f"{kind}: window.Plotly.react is missing after the script ran")
+                    if i:
+                        times[kind].append(t1 - t0)
+            browser.close()
+    finally:
+        httpd.shutdown()
+        shutil.rmtree(work, ignore_errors=True)
+    load_after = os.getloadavg()
+    print(f"load average (1 min) {load_before[0]:.2f} before, {load_after[0]:.2f} after; {runs} runs each")
+    print("| plotly.js | size | fetch + compile + run: median | min | max |")
+    print("|---|---|---|---|---|")
+    for kind, values in times.items():
+        print(
+            f"| {kind} | {files[kind].stat().st_size / 1e6:.2f} MB | {statistics.median(values):.0f} ms | "
+            f"{min(values):.0f} ms | {max(values):.0f} ms |"
+        )
+    print(f"bundle / full (median): {statistics.median(times['bundle']) / statistics.median(times['full']):.2f}")
+    return 0
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--snapshot", help="snapshot folder (default: the cached twin at --scale)")
@@ -181,7 +258,16 @@ def main() -> int:
     parser.add_argument("--visits", type=int, default=3, help="page visits per page kind (alternating)")
     parser.add_argument("--switches", type=int, default=5, help="state switches to time")
     parser.add_argument("--json", help="also write the results here")
+    parser.add_argument(
+        "--plotly",
+        choices=["auto", "full"],
+        default="auto",
+        help="plotly.js served: the partial bundle when usable (auto) or the full plotly.min.js (full)",
+    )
+    parser.add_argument("--plotly-eval", type=int, metavar="N", help="only time plotly.js evaluation, full vs bundle")
     args = parser.parse_args()
+    if args.plotly_eval:
+        return plotly_eval(args.plotly_eval)
     dashboards = sorted(PLOTS) if "all" in args.dashboard else list(dict.fromkeys(args.dashboard))
 
     from playwright.sync_api import sync_playwright
@@ -198,7 +284,9 @@ def main() -> int:
         shutil.copy(ROOT / "dashboards" / f"{name}.ipynb", work)
     shutil.copy(ROOT / "dashboards" / "voila.json", work)
     (work / "blank.ipynb").write_text(json.dumps(blank_notebook()))
-    server = VoilaServer(snap_path, work, log_path=work / "voila.log")
+    from ler_analytics.apps.server import PLOTLY_BUNDLE_ENV
+
+    server = VoilaServer(snap_path, work, log_path=work / "voila.log", extra_env={PLOTLY_BUNDLE_ENV: args.plotly})
     load_before = os.getloadavg()
     print(
         f"snapshot {snap_path} ({snap.source}); dashboards {', '.join(dashboards)}; {len(states)} states; "
@@ -206,7 +294,9 @@ def main() -> int:
     )
     t0 = time.perf_counter()
     server.start(timeout=120)
+    assert server.plotly_js is not None
     print(f"voila listening after {time.perf_counter() - t0:.1f} s")
+    print(f"plotly.js served: {server.plotly_js} ({server.plotly_js.stat().st_size / 1e6:.2f} MB)")
     results: dict[str, dict] = {}
     external: list[str] = []
     try:
@@ -288,6 +378,7 @@ def main() -> int:
                 {
                     "snapshot": str(snap_path),
                     "source": snap.source,
+                    "plotly_js": str(server.plotly_js),
                     "load_average": [load_before, load_after],
                     "dashboards": results,
                     "external_requests": external,

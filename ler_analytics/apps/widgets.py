@@ -325,6 +325,8 @@ class ChartCard:
         plot = self.chart if self.chart is not None else self.output
         self.widget = widgets.VBox([self.title, plot, self.footer], layout={"width": "100%"})
         self.widget.add_class("ler-card")
+        if self.chart is not None:
+            self.widget.add_class("ler-card-live")  # CSS containment: see PlotlyChart._css
         self.widget.add_class(f"ler-card-{re.sub(r'[^a-z0-9-]', '-', key.lower())}")
 
     def _sync_footer(self) -> None:
@@ -380,7 +382,7 @@ class ChartCard:
         shown = self._plot_shown and self.chart is not None
         return {
             "title": self.title.value,
-            "figure": dict(self.chart.figure) if shown else None,
+            "figure": dict(self.chart.spec) if shown else None,  # as shown: outline trace included
             "config": dict(self.chart.config) if shown else None,
             "extra": self.extra.value,
             "note": self.note.value,

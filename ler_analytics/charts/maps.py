@@ -23,6 +23,13 @@ if TYPE_CHECKING:
 
 TOPOJSON_NAME = "usa_110m"
 
+OUTLINE_META = "ler:selected-outline"
+"""``meta`` of the trace that outlines the selected state in :func:`plot_state_map`.
+
+Plotly draws that trace like any other (notebooks, reports, static pages). The dashboards' live chart
+widget (:class:`ler_analytics.apps.plotly_chart.PlotlyChart`) instead sends it as a separate, tiny
+``outline`` and draws the outline itself, so a state switch does not redraw the whole map."""
+
 
 def topojson_dir() -> Path:
     """Folder holding the shipped ``usa_110m.json``."""
@@ -94,6 +101,7 @@ def plot_state_map(
                 "showscale": False,
                 "marker": {"line": {"color": HIGHLIGHT, "width": 3}},
                 "hoverinfo": "skip",
+                "meta": OUTLINE_META,
             }
         )
     layout = merge(

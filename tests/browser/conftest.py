@@ -146,7 +146,7 @@ def page(browser, page_log, tmp_path):
     pg.on("console", lambda m: page_log.console_errors.append(m.text) if m.type == "error" else None)
     pg.on("pageerror", lambda e: page_log.page_errors.append(str(e)))
     yield pg
-    try:  # running the page's unload handlers lets Voila shut its kernel down (frees memory)
+    try:  # run the unload handlers (Voila's shutdown request; refused today, the culler frees the kernel)
         pg.close(run_before_unload=True)
         time.sleep(0.5)
     except Exception:  # noqa: BLE001, S110 - best effort

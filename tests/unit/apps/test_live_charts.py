@@ -100,7 +100,7 @@ def test_server_serves_the_installed_plotly_js_and_tells_the_kernels(tmp_path):
 
     from ler_analytics.apps.server import VoilaServer
 
-    server = VoilaServer(tmp_path / "snap", tmp_path)
+    server = VoilaServer(tmp_path / "snap", tmp_path, extra_env={"LER_PLOTLY_BUNDLE": "full"})  # the bundle: test_plotly_bundle
     env = server.environment()
     runtime = server.runtime_dir()
     served = runtime / "voila" / "templates" / "ler" / "static" / "plotly.min.js"
@@ -121,3 +121,67 @@ def test_template_preloads_plotly_only_for_dashboards():
     assert "nb.metadata.get('ler')" in template
     assert dashboard_notebook("coverage")["metadata"]["ler"] == {"charts": "plotly"}
     assert json.loads(json.dumps(dashboard_notebook("state_overview")))["metadata"]["ler"]["charts"] == "plotly"
+
+
+def _map_figure(state: str, values: list[int]) -> dict:
+    import polars as pl
+
+    from ler_analytics.charts.coverage import plot_credentials_map
+
+    frame = pl.DataFrame({"state_code": ["CA", "TX", "NY"], "credential_count": values})
+    return json.loads(plot_credentials_map(frame, state=state).to_json())
+
+
+def _card_figure(state: str, values: list[int]) -> dict:
+    """The map as a ChartCard hands it to its chart: the title (which names the state) goes above the plot."""
+    fig = _map_figure(state, values)
+    fig["layout"].pop("title")
+    return fig
+
+
+def test_outline_trace_travels_apart_from_the_map():
+    from ler_analytics.apps.plotly_chart import split_outline
+    from ler_analytics.charts.maps import OUTLINE_META
+
+    fig = _map_figure("TX", [30, 20, 10])
+    assert [t.get("meta") for t in fig["data"]] == [None, OUTLINE_META]  # static output still draws it
+    traces, outline = split_outline(fig["data"])
+    assert traces == fig["data"][:1]
+    assert outline == {"locations": ["TX"], "color": "#D55E00", "width": 3.0}
+    # only a choropleth outline on USA-states is split off; anything else stays a trace
+    other = [{**fig["data"][1], "type": "scattergeo"}]
+    assert split_outline(other) == (other, {})
+    assert split_outline([]) == ([], {})
+
+
+def test_unchanged_map_is_not_sent_again_only_the_outline():
+    chart = PlotlyChart(url="/p.js")
+    sent: list[dict] = []
+    chart.send_state = lambda key=None: sent.append(chart.get_state(key))
+    chart.update(_card_figure("TX", [30, 20, 10]), {"responsive": True})
+    assert {"figure", "outline", "revision", "config"} <= set(sent[-1])
+    assert len(chart.figure["data"]) == 1 and chart.outline["locations"] == ["TX"]
+    assert len(chart.spec["data"]) == 2  # what the card stores as its view: the figure as given
+    # another state, same map numbers: only the outline and the revision go to the browser
+    chart.update(_card_figure("NY", [30, 20, 10]), {"responsive": True})
+    assert set(sent[-1]) == {"outline", "revision"}
+    assert sent[-1]["outline"]["locations"] == ["NY"] and chart.revision == 2
+    # the same figure again: just a new revision (the browser marks it drawn without redrawing)
+    chart.update(_card_figure("NY", [30, 20, 10]), {"responsive": True})
+    assert set(sent[-1]) == {"revision"}
+    # new numbers: the figure is sent
+    chart.update(_card_figure("NY", [31, 20, 10]), {"responsive": True})
+    assert "figure" in sent[-1] and "outline" not in sent[-1]
+
+
+def test_card_view_state_keeps_the_outline_and_restores_it():
+    import plotly.graph_objects as go
+
+    card = w.ChartCard("map", live=True)
+    card.show(go.Figure(_map_figure("CA", [30, 20, 10])), pl.DataFrame({"x": [1]}), note="n", filename="m.csv")
+    state = card.view_state()
+    assert [t["locations"] for t in state["figure"]["data"]] == [["CA", "TX", "NY"], ["CA"]]
+    other = w.ChartCard("map", live=True)
+    other.restore(json.loads(json.dumps(state)))
+    assert other.chart.outline == card.chart.outline and other.chart.outline["locations"] == ["CA"]
+    assert other.chart.figure == card.chart.figure and len(other.chart.figure["data"]) == 1
