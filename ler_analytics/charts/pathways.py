@@ -25,9 +25,9 @@ if TYPE_CHECKING:
     import polars as pl
 
 STACK_LABELS: dict[str, str] = {
-    "progression": "In a progression stack (leads to or follows another)",
-    "supplemental": "Recommended alongside others (supplemental)",
-    "independent": "Stands alone (no stacking published)",
+    "progression": "Leads to or follows another",
+    "supplemental": "Recommended alongside others",
+    "independent": "Stands alone (no stacking)",
 }
 
 
