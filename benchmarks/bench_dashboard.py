@@ -189,7 +189,7 @@ def plotly_eval(runs: int) -> int:
 
     from playwright.sync_api import sync_playwright
 
-    from ler_analytics.apps.server import installed_plotly_js, plotly_bundle_problem, select_plotly_js
+    from ler_analytics.apps.plotly_bundle import installed_plotly_js, plotly_bundle_problem, select_plotly_js
 
     problem = plotly_bundle_problem()
     if problem:
@@ -284,7 +284,7 @@ def main() -> int:
         shutil.copy(ROOT / "dashboards" / f"{name}.ipynb", work)
     shutil.copy(ROOT / "dashboards" / "voila.json", work)
     (work / "blank.ipynb").write_text(json.dumps(blank_notebook()))
-    from ler_analytics.apps.server import PLOTLY_BUNDLE_ENV
+    from ler_analytics.apps.plotly_bundle import PLOTLY_BUNDLE_ENV
 
     server = VoilaServer(snap_path, work, log_path=work / "voila.log", extra_env={PLOTLY_BUNDLE_ENV: args.plotly})
     load_before = os.getloadavg()

@@ -32,7 +32,7 @@ plotly_bundle() {
     echo "setup: node/npm not found: dashboards will use the full plotly.js (slower first render)."
     return 0
   fi
-  if ! spec=$(.venv/bin/python -m ler_analytics.apps.server plotly-bundle-spec 2>"$log"); then
+  if ! spec=$(.venv/bin/python -m ler_analytics.apps.plotly_bundle plotly-bundle-spec 2>"$log"); then
     echo "setup: could not read the plotly.js version (see $log): dashboards will use the full plotly.js."
     return 0
   fi

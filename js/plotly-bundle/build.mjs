@@ -5,7 +5,7 @@
 // PATH is the installed Python plotly's package_data/plotly.min.js: its header names the plotly.js
 // version the dashboards are tested with, and the build refuses to run unless node_modules holds the
 // same plotly.js version (package.json pins it; a unit test checks the pin against the installed
-// plotly). The trace list comes from the caller (ler_analytics.apps.server.PLOTLY_TRACES, the one
+// plotly). The trace list comes from the caller (ler_analytics.apps.plotly_bundle.PLOTLY_TRACES, the one
 // place it is kept); the entry module is generated from it. Writes DIR/plotly.min.js and
 // DIR/manifest.json (version, traces, sha256), each via a temp file + rename. `scripts/setup.sh`
 // runs this; `VoilaServer` serves the bundle only when the manifest matches the installed plotly.js.

@@ -4,23 +4,19 @@ Used by ``ler dashboard`` and by the browser tests and the benchmark (one code p
 The snapshot reaches the dashboard kernels through ``$LER_SNAPSHOT``; the ``ler`` Voila template
 (no CDN, inlined US map) is found through ``$JUPYTER_PATH``.
 
-plotly.js comes from the installed plotly package, or from the partial bundle that
-``scripts/setup.sh`` builds in ``js/plotly-bundle/dist/`` (only the trace types in
-:data:`PLOTLY_TRACES`; about a third of the size) when that bundle was built for the same plotly.js
-version: :func:`select_plotly_js`. ``$LER_PLOTLY_BUNDLE=full`` forces the full file.
-``python -m ler_analytics.apps.server plotly-bundle-spec`` prints what the build needs (used by setup.sh).
+plotly.js is the file :func:`ler_analytics.apps.plotly_bundle.select_plotly_js` picks (the partial
+bundle when usable, else the installed plotly's full file).
 """
 
 from __future__ import annotations
 
 import os
-import re
 import shutil
 import socket
 import subprocess
 import sys
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from pathlib import Path
 
 from ler_analytics.apps import DASHBOARDS
@@ -33,98 +29,6 @@ log = get_logger(__name__)
 ASSETS = Path(__file__).resolve().parent.parent / "assets"
 VOILA_CONFIG_DIR = ASSETS / "voila"
 REPO_DASHBOARDS = Path(__file__).resolve().parents[2] / "dashboards"
-
-PLOTLY_TRACES: tuple[str, ...] = ("bar", "choropleth", "heatmap", "sankey", "scatter")
-"""The plotly trace types the dashboards draw: the one list the partial plotly.js bundle is built from.
-
-``tests/unit/apps/test_plotly_bundle.py`` builds every dashboard chart on the demo twin and fails
-when a figure uses a trace type missing here (add it, then rerun ``scripts/setup.sh``)."""
-
-PLOTLY_BUNDLE_DIR = Path(__file__).resolve().parents[2] / "js" / "plotly-bundle" / "dist"
-"""Where ``scripts/setup.sh`` writes the partial bundle (``plotly.min.js`` + ``manifest.json``; git-ignored)."""
-
-PLOTLY_BUNDLE_ENV = "LER_PLOTLY_BUNDLE"
-"""``full``: always serve the installed plotly's full plotly.min.js; ``auto`` (default): the bundle when usable."""
-
-_PLOTLY_VERSION_RE = re.compile(rb"plotly\.js v(\d+\.\d+\.\d+\S*)")
-
-
-def installed_plotly_js() -> Path:
-    """The installed Python plotly's ``package_data/plotly.min.js`` (the full plotly.js)."""
-    import plotly
-
-    source = Path(plotly.__file__).resolve().parent / "package_data" / "plotly.min.js"
-    if not source.exists():
-        raise LerError(f"plotly.js not found at {source}: reinstall plotly.")
-    return source
-
-
-def plotly_js_version(path: Path) -> str | None:
-    """The version in a plotly.js file's header comment (``plotly.js v4.1.1`` → ``"4.1.1"``), or None."""
-    with open(path, "rb") as fh:
-        match = _PLOTLY_VERSION_RE.search(fh.read(1024))
-    return match.group(1).decode() if match else None
-
-
-def plotly_bundle_problem(bundle_dir: Path | None = None, *, full: Path | None = None) -> str | None:
-    """Why the partial bundle in ``bundle_dir`` cannot be served, or None when it can.
-
-    Usable means: ``manifest.json`` and ``plotly.min.js`` exist, the manifest's plotly.js version is
-    the one the installed plotly ships (``full``'s header), it holds every trace type in
-    :data:`PLOTLY_TRACES`, and the file's size and SHA-256 are the manifest's (no partial write).
-    """
-    import hashlib
-    import json
-
-    bundle_dir = PLOTLY_BUNDLE_DIR if bundle_dir is None else bundle_dir
-    manifest_path, bundle = bundle_dir / "manifest.json", bundle_dir / "plotly.min.js"
-    if not manifest_path.exists() or not bundle.exists():
-        return f"no partial bundle in {bundle_dir} (run scripts/setup.sh)"
-    try:
-        manifest = json.loads(manifest_path.read_text())
-        version, traces = manifest["plotly_js"], manifest["traces"]
-        size, digest = int(manifest["bytes"]), manifest["sha256"]
-    except (ValueError, KeyError, TypeError) as exc:
-        return f"{manifest_path} is not a bundle manifest ({exc})"
-    wanted = plotly_js_version(full or installed_plotly_js())
-    if version != wanted:
-        return f"the bundle was built for plotly.js {version}, the installed plotly ships {wanted}"
-    missing = sorted(set(PLOTLY_TRACES) - set(traces))
-    if missing:
-        return f"the bundle lacks trace types {', '.join(missing)}"
-    data = bundle.read_bytes()
-    if len(data) != size or hashlib.sha256(data).hexdigest() != digest:
-        return f"{bundle} does not match its manifest (size or SHA-256)"
-    return None
-
-
-def select_plotly_js(
-    bundle_dir: Path | None = None, *, full: Path | None = None, env: Mapping[str, str] | None = None
-) -> Path:
-    """The plotly.js file the dashboards get: the partial bundle when usable, else the full file.
-
-    Args:
-        bundle_dir: folder of the partial bundle (``plotly.min.js`` + ``manifest.json``; default
-            :data:`PLOTLY_BUNDLE_DIR`).
-        full: the full plotly.js (default: :func:`installed_plotly_js`).
-        env: environment to read ``$LER_PLOTLY_BUNDLE`` from (default: ``os.environ``).
-
-    Raises:
-        LerError: ``$LER_PLOTLY_BUNDLE`` is neither ``auto`` nor ``full``.
-    """
-    full = full or installed_plotly_js()
-    mode = ((os.environ if env is None else env).get(PLOTLY_BUNDLE_ENV) or "auto").strip().lower()
-    if mode not in ("auto", "full"):
-        raise LerError(f"${PLOTLY_BUNDLE_ENV} must be 'auto' or 'full', not {mode!r}.")
-    if mode == "full":
-        return full
-    bundle_dir = PLOTLY_BUNDLE_DIR if bundle_dir is None else bundle_dir
-    problem = plotly_bundle_problem(bundle_dir, full=full)
-    if problem:
-        log.info("serving the full plotly.js: %s", problem)
-        return full
-    return bundle_dir / "plotly.min.js"
-
 
 def port_is_free(port: int, host: str = "127.0.0.1") -> bool:
     """True when nothing listens on ``host:port``."""
@@ -228,14 +132,17 @@ class VoilaServer:
         """A per-server Jupyter data folder that serves plotly.js to the dashboards.
 
         ``<dir>/voila/templates/ler/static/plotly.min.js`` is a hard link to (or a copy of) the file
-        :func:`select_plotly_js` picks: the partial bundle built by ``scripts/setup.sh`` when it
-        matches the installed plotly.js version, else plotly's own ``package_data/plotly.min.js``.
+        :func:`~ler_analytics.apps.plotly_bundle.select_plotly_js` picks: the partial bundle built by
+        ``scripts/setup.sh`` when it matches the installed plotly.js version, else plotly's own
+        ``package_data/plotly.min.js``.
         Voila serves it at ``/voila/templates/ler/static/plotly.min.js``, so the dashboards' chart
         widgets load plotly.js from 127.0.0.1 (never a CDN). The chosen file is
         :attr:`plotly_js`. Removed by :meth:`stop`.
         """
         if self._runtime is None:
             import tempfile
+
+            from ler_analytics.apps.plotly_bundle import select_plotly_js
 
             source = select_plotly_js(env=self.environment_base())
             root = Path(tempfile.mkdtemp(prefix="ler-voila-"))
@@ -390,25 +297,3 @@ def serve_dashboards(
             except subprocess.TimeoutExpired:
                 warmup.kill()
         server.stop()
-
-
-def _main(argv: list[str]) -> int:
-    """``python -m ler_analytics.apps.server plotly-bundle-spec``: what scripts/setup.sh needs to build the bundle.
-
-    Prints five lines: the installed full plotly.min.js, the trace types (comma-separated), the
-    bundle folder, ``ok`` or why the current bundle is not usable, and the installed plotly.js version.
-    """
-    if argv != ["plotly-bundle-spec"]:
-        print("usage: python -m ler_analytics.apps.server plotly-bundle-spec", file=sys.stderr)
-        return 2
-    full = installed_plotly_js()
-    print(full)
-    print(",".join(PLOTLY_TRACES))
-    print(PLOTLY_BUNDLE_DIR)
-    print(plotly_bundle_problem(full=full) or "ok")
-    print(plotly_js_version(full) or "unknown")
-    return 0
-
-
-if __name__ == "__main__":
-    raise SystemExit(_main(sys.argv[1:]))

@@ -100,7 +100,8 @@ def test_server_serves_the_installed_plotly_js_and_tells_the_kernels(tmp_path):
 
     from ler_analytics.apps.server import VoilaServer
 
-    server = VoilaServer(tmp_path / "snap", tmp_path, extra_env={"LER_PLOTLY_BUNDLE": "full"})  # the bundle: test_plotly_bundle
+    # the full file on request; the partial bundle is tested in test_plotly_bundle.py
+    server = VoilaServer(tmp_path / "snap", tmp_path, extra_env={"LER_PLOTLY_BUNDLE": "full"})
     env = server.environment()
     runtime = server.runtime_dir()
     served = runtime / "voila" / "templates" / "ler" / "static" / "plotly.min.js"

@@ -19,6 +19,7 @@ import httpx
 import pytest
 
 from ler_analytics import apps
+from ler_analytics.apps import plotly_bundle as pb
 from ler_analytics.apps import server as srv
 from ler_analytics.apps.plotly_chart import PLOTLY_JS_URL, PLOTLY_URL_ENV, PlotlyChart
 from ler_analytics.errors import LerError
@@ -27,12 +28,12 @@ BUNDLE_PROJECT = Path(__file__).resolve().parents[3] / "js" / "plotly-bundle"
 
 
 def _installed_version() -> str:
-    version = srv.plotly_js_version(srv.installed_plotly_js())
+    version = pb.plotly_js_version(pb.installed_plotly_js())
     assert version, "the installed plotly's plotly.min.js has no 'plotly.js vX.Y.Z' header"
     return version
 
 
-def _write_bundle(folder: Path, *, version: str, traces=srv.PLOTLY_TRACES, body: bytes | None = None) -> Path:
+def _write_bundle(folder: Path, *, version: str, traces=pb.PLOTLY_TRACES, body: bytes | None = None) -> Path:
     """A bundle folder as build.mjs writes it (a real plotly.js file body, its manifest)."""
     folder.mkdir(parents=True, exist_ok=True)
     data = body if body is not None else f"/*! plotly.js v{version} partial bundle */\nwindow.Plotly={{}};\n".encode()
@@ -64,9 +65,9 @@ def test_plotly_js_version_reads_the_header(tmp_path):
     assert _installed_version().count(".") == 2
     other = tmp_path / "x.js"
     other.write_text("/**\n* plotly.js v9.8.7-rc.1\n*/\nvar Plotly;")
-    assert srv.plotly_js_version(other) == "9.8.7-rc.1"
+    assert pb.plotly_js_version(other) == "9.8.7-rc.1"
     other.write_text("console.log('not plotly')")
-    assert srv.plotly_js_version(other) is None
+    assert pb.plotly_js_version(other) is None
 
 
 # --- which file is served ----------------------------------------------------------------------------------
@@ -74,56 +75,56 @@ def test_plotly_js_version_reads_the_header(tmp_path):
 
 def test_matching_bundle_is_selected(tmp_path):
     bundle = _write_bundle(tmp_path / "dist", version=_installed_version())
-    assert srv.plotly_bundle_problem(tmp_path / "dist") is None
-    assert srv.select_plotly_js(tmp_path / "dist", env={}) == bundle
-    assert srv.select_plotly_js(tmp_path / "dist", env={srv.PLOTLY_BUNDLE_ENV: "auto"}) == bundle
+    assert pb.plotly_bundle_problem(tmp_path / "dist") is None
+    assert pb.select_plotly_js(tmp_path / "dist", env={}) == bundle
+    assert pb.select_plotly_js(tmp_path / "dist", env={pb.PLOTLY_BUNDLE_ENV: "auto"}) == bundle
 
 
 def test_missing_bundle_falls_back_to_the_full_file(tmp_path):
-    full = srv.installed_plotly_js()
-    assert "no partial bundle" in srv.plotly_bundle_problem(tmp_path / "nothing")
-    assert srv.select_plotly_js(tmp_path / "nothing", env={}) == full
+    full = pb.installed_plotly_js()
+    assert "no partial bundle" in pb.plotly_bundle_problem(tmp_path / "nothing")
+    assert pb.select_plotly_js(tmp_path / "nothing", env={}) == full
     (tmp_path / "half").mkdir()  # a manifest without its file (or the reverse) is not a bundle
     _write_bundle(tmp_path / "half", version=_installed_version())
     (tmp_path / "half" / "plotly.min.js").unlink()
-    assert srv.select_plotly_js(tmp_path / "half", env={}) == full
+    assert pb.select_plotly_js(tmp_path / "half", env={}) == full
 
 
 def test_version_mismatch_falls_back_to_the_full_file(tmp_path):
     _write_bundle(tmp_path / "dist", version="0.0.1")
-    problem = srv.plotly_bundle_problem(tmp_path / "dist")
+    problem = pb.plotly_bundle_problem(tmp_path / "dist")
     assert "built for plotly.js 0.0.1" in problem and _installed_version() in problem
-    assert srv.select_plotly_js(tmp_path / "dist", env={}) == srv.installed_plotly_js()
+    assert pb.select_plotly_js(tmp_path / "dist", env={}) == pb.installed_plotly_js()
 
 
 def test_bundle_missing_a_trace_type_or_damaged_falls_back(tmp_path):
     version = _installed_version()
-    _write_bundle(tmp_path / "few", version=version, traces=[t for t in srv.PLOTLY_TRACES if t != "sankey"])
-    assert "lacks trace types sankey" in srv.plotly_bundle_problem(tmp_path / "few")
-    assert srv.select_plotly_js(tmp_path / "few", env={}) == srv.installed_plotly_js()
+    _write_bundle(tmp_path / "few", version=version, traces=[t for t in pb.PLOTLY_TRACES if t != "sankey"])
+    assert "lacks trace types sankey" in pb.plotly_bundle_problem(tmp_path / "few")
+    assert pb.select_plotly_js(tmp_path / "few", env={}) == pb.installed_plotly_js()
     bundle = _write_bundle(tmp_path / "cut", version=version)
     bundle.write_bytes(bundle.read_bytes()[:-5])  # an interrupted copy
-    assert "does not match its manifest" in srv.plotly_bundle_problem(tmp_path / "cut")
-    assert srv.select_plotly_js(tmp_path / "cut", env={}) == srv.installed_plotly_js()
+    assert "does not match its manifest" in pb.plotly_bundle_problem(tmp_path / "cut")
+    assert pb.select_plotly_js(tmp_path / "cut", env={}) == pb.installed_plotly_js()
     (tmp_path / "bad").mkdir()
     (tmp_path / "bad" / "plotly.min.js").write_text("x")
     (tmp_path / "bad" / "manifest.json").write_text("{not json")
-    assert "not a bundle manifest" in srv.plotly_bundle_problem(tmp_path / "bad")
+    assert "not a bundle manifest" in pb.plotly_bundle_problem(tmp_path / "bad")
 
 
 def test_env_forces_the_full_file_and_rejects_typos(tmp_path):
     _write_bundle(tmp_path / "dist", version=_installed_version())
-    assert srv.select_plotly_js(tmp_path / "dist", env={srv.PLOTLY_BUNDLE_ENV: "full"}) == srv.installed_plotly_js()
+    assert pb.select_plotly_js(tmp_path / "dist", env={pb.PLOTLY_BUNDLE_ENV: "full"}) == pb.installed_plotly_js()
     with pytest.raises(LerError, match="LER_PLOTLY_BUNDLE"):
-        srv.select_plotly_js(tmp_path / "dist", env={srv.PLOTLY_BUNDLE_ENV: "partial"})
+        pb.select_plotly_js(tmp_path / "dist", env={pb.PLOTLY_BUNDLE_ENV: "partial"})
 
 
 def test_server_serves_the_bundle_under_the_same_url_and_full_on_request(tmp_path, monkeypatch):
     """Real Voila on 127.0.0.1 serves the bundle at the chart widgets' URL; LER_PLOTLY_BUNDLE=full links the full file."""
     body = f"/*! plotly.js v{_installed_version()} partial bundle */\nwindow.Plotly={{marker:1}};\n".encode()
     bundle = _write_bundle(tmp_path / "dist", version=_installed_version(), body=body)
-    monkeypatch.setattr(srv, "PLOTLY_BUNDLE_DIR", tmp_path / "dist")
-    monkeypatch.delenv(srv.PLOTLY_BUNDLE_ENV, raising=False)
+    monkeypatch.setattr(pb, "PLOTLY_BUNDLE_DIR", tmp_path / "dist")
+    monkeypatch.delenv(pb.PLOTLY_BUNDLE_ENV, raising=False)
     (tmp_path / "nb").mkdir()
     with srv.VoilaServer(tmp_path / "snap", tmp_path / "nb") as server:
         assert server.environment()[PLOTLY_URL_ENV] == PLOTLY_JS_URL
@@ -132,10 +133,10 @@ def test_server_serves_the_bundle_under_the_same_url_and_full_on_request(tmp_pat
         assert server.plotly_js == bundle
         runtime = server.runtime_dir()
     assert not runtime.exists()
-    full = srv.VoilaServer(tmp_path / "snap", tmp_path / "nb", extra_env={srv.PLOTLY_BUNDLE_ENV: "full"})
+    full = srv.VoilaServer(tmp_path / "snap", tmp_path / "nb", extra_env={pb.PLOTLY_BUNDLE_ENV: "full"})
     served = full.runtime_dir() / "voila" / "templates" / "ler" / "static" / "plotly.min.js"
-    assert served.read_bytes() == srv.installed_plotly_js().read_bytes()
-    assert full.plotly_js == srv.installed_plotly_js()
+    assert served.read_bytes() == pb.installed_plotly_js().read_bytes()
+    assert full.plotly_js == pb.installed_plotly_js()
     full.stop()  # never started: only removes the runtime folder
 
 
@@ -157,7 +158,7 @@ def test_build_refuses_a_plotly_js_version_other_than_the_pinned_one(tmp_path):
     assert "ships plotly.js 0.0.1" in run.stderr and "npm install --save-exact plotly.js@0.0.1" in run.stderr
     assert not out.exists()
     run = subprocess.run(
-        ["node", str(BUNDLE_PROJECT / "build.mjs"), "--plotly-js", str(srv.installed_plotly_js()),
+        ["node", str(BUNDLE_PROJECT / "build.mjs"), "--plotly-js", str(pb.installed_plotly_js()),
          "--traces", "bar,nosuchtrace", "--out", str(out)],
         capture_output=True, text=True, timeout=60,
     )  # fmt: skip
@@ -166,16 +167,16 @@ def test_build_refuses_a_plotly_js_version_other_than_the_pinned_one(tmp_path):
 
 def test_built_bundle_if_present_is_usable():
     """After scripts/setup.sh (CI runs it) the repository's bundle is the one the server picks."""
-    if shutil.which("node") is None and not (srv.PLOTLY_BUNDLE_DIR / "manifest.json").exists():
+    if shutil.which("node") is None and not (pb.PLOTLY_BUNDLE_DIR / "manifest.json").exists():
         pytest.skip("node is not installed, so setup.sh built no bundle: the dashboards use the full plotly.js")
-    assert srv.plotly_bundle_problem() is None, "run scripts/setup.sh (it builds the bundle)"
-    manifest = json.loads((srv.PLOTLY_BUNDLE_DIR / "manifest.json").read_text())
-    assert manifest["traces"] == list(srv.PLOTLY_TRACES)
-    head = (srv.PLOTLY_BUNDLE_DIR / "plotly.min.js").read_bytes()[:300]
+    assert pb.plotly_bundle_problem() is None, "run scripts/setup.sh (it builds the bundle)"
+    manifest = json.loads((pb.PLOTLY_BUNDLE_DIR / "manifest.json").read_text())
+    assert manifest["traces"] == list(pb.PLOTLY_TRACES)
+    head = (pb.PLOTLY_BUNDLE_DIR / "plotly.min.js").read_bytes()[:300]
     assert f"plotly.js v{_installed_version()} partial bundle".encode() in head
-    assert srv.select_plotly_js(env={}) == srv.PLOTLY_BUNDLE_DIR / "plotly.min.js"
-    size = (srv.PLOTLY_BUNDLE_DIR / "plotly.min.js").stat().st_size
-    assert size < srv.installed_plotly_js().stat().st_size / 2
+    assert pb.select_plotly_js(env={}) == pb.PLOTLY_BUNDLE_DIR / "plotly.min.js"
+    size = (pb.PLOTLY_BUNDLE_DIR / "plotly.min.js").stat().st_size
+    assert size < pb.installed_plotly_js().stat().st_size / 2
 
 
 # --- trace-type coverage: every figure the dashboards send uses a bundled trace type -----------------------
@@ -218,10 +219,10 @@ def test_every_dashboard_chart_uses_only_bundled_trace_types(demo_snapshot, monk
         for fig in figures:
             for trace in fig.get("data", []):
                 used.setdefault(trace.get("type", "scatter"), set()).add(name)  # plotly's default type is scatter
-    missing = {t: sorted(names) for t, names in used.items() if t not in srv.PLOTLY_TRACES}
+    missing = {t: sorted(names) for t, names in used.items() if t not in pb.PLOTLY_TRACES}
     assert not missing, (
         f"dashboards draw trace types the partial plotly.js bundle lacks: {missing}. Add them to "
-        "ler_analytics.apps.server.PLOTLY_TRACES and rerun scripts/setup.sh."
+        "ler_analytics.apps.plotly_bundle.PLOTLY_TRACES and rerun scripts/setup.sh."
     )
     # the demo twin exercises every bundled type (an unused one would only be dead weight in the bundle)
-    assert set(used) == set(srv.PLOTLY_TRACES), sorted(used)
+    assert set(used) == set(pb.PLOTLY_TRACES), sorted(used)
