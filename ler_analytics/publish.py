@@ -7,7 +7,7 @@
       states/<xx>.html       one page per state: headline numbers, coverage, transparency,
                              skill gaps and pathways charts, each with its note and CSV
       data/<xx>/<chart>.csv  exactly the data behind each chart
-      assets/plotly.min.js   plotly.js, written once and shared by every page
+      assets/plotly.min.js   plotly.js (the dashboards' partial bundle when it draws every chart), shared by every page
       assets/site.css
       site.json              what was published (snapshot identity, states, headline numbers)
 
@@ -145,25 +145,30 @@ def _swap(tmp: Path, out: Path) -> None:
 
 
 def _write_site(snap: Snapshot, root: Path, states: list[str], *, progress: bool) -> dict[str, dict[str, Any]]:
-    import plotly.offline
-
     from ler_analytics import state_report as sr
+    from ler_analytics.apps.plotly_bundle import plotly_js_for
     from ler_analytics.snapshot import atomic_write_bytes, atomic_write_json
 
-    atomic_write_bytes(root / "assets" / "plotly.min.js", plotly.offline.get_plotlyjs().encode())
     atomic_write_bytes(root / "assets" / "site.css", _site_css().encode())
+    trace_types = {"choropleth"}  # the index page's US map (plot_state_map)
     info = sr.snapshot_info(snap)
     headline: dict[str, dict[str, Any]] = {}
     for i, state in enumerate(states, 1):
         numbers = sr.state_headline(snap, state)
         headline[state] = numbers
         sections = [build(snap, state) for build in sr.SECTIONS.values()]
+        trace_types.update(
+            trace.type for section in sections for panel in section.panels if panel.figure is not None
+            for trace in panel.figure.data
+        )
         html = state_page(snap, state, numbers, sections, states, data_root=root / "data")
         atomic_write_bytes(root / "states" / page_name(state), html.encode())
         if progress:
             log.info("published %s (%d of %d)", state, i, len(states))
     table = sr.states_table(snap)
     atomic_write_bytes(root / "index.html", index_page(snap, table, states).encode())
+    # the dashboards' partial plotly.js when it draws every chart of the site (a third of the size), else the full file
+    atomic_write_bytes(root / "assets" / "plotly.min.js", plotly_js_for(trace_types).read_bytes())
     atomic_write_json(root / SITE_MARKER, {"snapshot": info, "states": states, "headline": headline})
     _make_readable(root)
     return headline

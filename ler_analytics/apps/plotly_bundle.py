@@ -12,7 +12,7 @@ from __future__ import annotations
 import os
 import re
 import sys
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 
 from ler_analytics.errors import LerError
@@ -111,6 +111,20 @@ def select_plotly_js(
         return full
     return bundle_dir / "plotly.min.js"
 
+
+
+def plotly_js_for(trace_types: Iterable[str], *, env: Mapping[str, str] | None = None) -> Path:
+    """The plotly.js file that draws every trace type in ``trace_types`` (for pages built outside the dashboards).
+
+    The partial bundle when :func:`select_plotly_js` would serve it and it holds all of them (a
+    subset of :data:`PLOTLY_TRACES`), else the installed plotly's full file.
+    """
+    chosen = select_plotly_js(env=env)
+    missing = set(trace_types) - set(PLOTLY_TRACES)
+    if missing:
+        log.info("using the full plotly.js: the partial bundle lacks %s", ", ".join(sorted(missing)))
+        return installed_plotly_js()
+    return chosen
 
 def _main(argv: list[str]) -> int:
     """``python -m ler_analytics.apps.plotly_bundle plotly-bundle-spec``: what scripts/setup.sh needs for the build.

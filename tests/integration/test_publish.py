@@ -57,6 +57,10 @@ def test_site_layout(site):
     assert site.index == root / "index.html" and site.index.exists()
     assert len(site.pages) == 2 and all(p.exists() for p in site.pages.values())
     assert (root / "assets" / "plotly.min.js").stat().st_size > 1_000_000
+    # the partial plotly.js when setup.sh built it (it draws every chart type of the site), else the full file
+    from ler_analytics.apps.plotly_bundle import select_plotly_js
+
+    assert (root / "assets" / "plotly.min.js").read_bytes() == select_plotly_js(env={}).read_bytes()
     assert (root / "assets" / "site.css").exists()
     assert not list(root.parent.glob(".site.tmp-*"))  # the temporary build folder is gone
     for page in [site.index, *site.pages.values()]:

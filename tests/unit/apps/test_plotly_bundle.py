@@ -112,6 +112,15 @@ def test_bundle_missing_a_trace_type_or_damaged_falls_back(tmp_path):
     assert "not a bundle manifest" in pb.plotly_bundle_problem(tmp_path / "bad")
 
 
+def test_pages_with_an_unbundled_trace_type_get_the_full_file(tmp_path, monkeypatch):
+    bundle = _write_bundle(tmp_path / "dist", version=_installed_version())
+    monkeypatch.setattr(pb, "PLOTLY_BUNDLE_DIR", tmp_path / "dist")
+    assert pb.plotly_js_for(["bar", "choropleth"], env={}) == bundle
+    assert pb.plotly_js_for([], env={}) == bundle
+    assert pb.plotly_js_for(["bar", "pie"], env={}) == pb.installed_plotly_js()
+    assert pb.plotly_js_for(["bar"], env={pb.PLOTLY_BUNDLE_ENV: "full"}) == pb.installed_plotly_js()
+
+
 def test_env_forces_the_full_file_and_rejects_typos(tmp_path):
     _write_bundle(tmp_path / "dist", version=_installed_version())
     assert pb.select_plotly_js(tmp_path / "dist", env={pb.PLOTLY_BUNDLE_ENV: "full"}) == pb.installed_plotly_js()
