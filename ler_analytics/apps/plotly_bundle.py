@@ -119,12 +119,11 @@ def plotly_js_for(trace_types: Iterable[str], *, env: Mapping[str, str] | None =
     The partial bundle when :func:`select_plotly_js` would serve it and it holds all of them (a
     subset of :data:`PLOTLY_TRACES`), else the installed plotly's full file.
     """
-    chosen = select_plotly_js(env=env)
     missing = set(trace_types) - set(PLOTLY_TRACES)
     if missing:
         log.info("using the full plotly.js: the partial bundle lacks %s", ", ".join(sorted(missing)))
         return installed_plotly_js()
-    return chosen
+    return select_plotly_js(env=env)
 
 def _main(argv: list[str]) -> int:
     """``python -m ler_analytics.apps.plotly_bundle plotly-bundle-spec``: what scripts/setup.sh needs for the build.
