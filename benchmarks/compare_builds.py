@@ -41,14 +41,12 @@ def compare_table(name: str, old: pl.DataFrame, new: pl.DataFrame, *, show: int 
     if old.height == new.height and old_hash.sort().equals(new_hash.sort()):
         return []
     lines = [f"{name}: {old.height:,} rows before, {new.height:,} after, and their contents differ"]
-    for label, frame, mask in (
-        ("only before", old, ~old_hash.is_in(new_hash.implode())),
-        ("only after", new, ~new_hash.is_in(old_hash.implode())),
-    ):
-        rows = frame.filter(mask)
+    only_before = old.filter(~old_hash.is_in(new_hash.implode()))
+    only_after = new.filter(~new_hash.is_in(old_hash.implode()))
+    for label, rows in (("only before", only_before), ("only after", only_after)):
         lines.append(f"  {rows.height:,} rows {label}")
         lines += [f"    {row}" for row in rows.head(show).iter_rows(named=True)]
-    if not (~old_hash.is_in(new_hash.implode())).any() and not (~new_hash.is_in(old_hash.implode())).any():
+    if only_before.is_empty() and only_after.is_empty():
         lines.append("  the same rows, but some occur a different number of times (duplicates gained or lost)")
     return lines
 
